@@ -1,0 +1,59 @@
+"""LINE Official Account bot for 波士頓醫美診所: Flask app factory.
+
+`create_app()` builds the app from the environment (or given settings). It does not start the
+inbox worker: the WSGI entry point (`linebot_app.wsgi`) does, so CLI commands stay quiet.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from linebot_app.bot import Bot, build_bot
+from linebot_app.clock import Clock
+from linebot_app.logs import configure_logging
+from linebot_app.settings import Settings, load_settings
+from linebot_app.worker import InboxWorker
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
+    configure_logging()
+    settings = settings or load_settings()
+    for warning in settings.warnings:
+        log.warning(warning)
+    bot = build_bot(settings, clock or Clock())
+
+    from linebot_app.handlers import register_handlers
+
+    register_handlers(bot)
+
+    app = Flask(__name__, instance_relative_config=False)
+    app.config["SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = None  # the webhook enforces its own limit (413)
+    app.extensions["bot"] = bot
+
+    from linebot_app.health import health
+    from linebot_app.webhook import webhook
+
+    app.register_blueprint(webhook)
+    app.register_blueprint(health)
+
+    from linebot_app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def start_worker(app: Flask) -> InboxWorker:
+    """Start draining the inbox in this process (idempotent)."""
+    worker = app.extensions.get("inbox_worker")
+    if worker is None:
+        worker = InboxWorker(app.extensions["bot"]).start()
+        app.extensions["inbox_worker"] = worker
+    return worker
+
+
+__all__ = ["Bot", "create_app", "start_worker"]

@@ -1,0 +1,65 @@
+"""The bot's parts wired together once per process; handlers reach them through EventContext."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from linebot_app.clinic import ClinicConfig, load_clinic
+from linebot_app.clock import Clock
+from linebot_app.db import Database
+from linebot_app.dispatch import Dispatcher
+from linebot_app.inbox import Inbox
+from linebot_app.line_client import LineClient
+from linebot_app.outbox import Outbox
+from linebot_app.settings import Settings
+from linebot_app.yaml_config import load_yaml_model
+
+
+class SystemMessages(BaseModel):
+    """Sentences outside the cards (config/messages.yaml); {clinic_name}, {clinic_phone} expand."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    welcome: str
+    placeholder_reply: str
+    handler_error: str
+
+    def say(self, key: str, clinic: ClinicConfig, **values: str) -> str:
+        template = getattr(self, key)
+        return template.format(clinic_name=clinic.name, clinic_phone=clinic.phone, **values)
+
+
+@dataclass
+class Bot:
+    settings: Settings
+    clinic: ClinicConfig
+    messages: SystemMessages
+    db: Database
+    line: LineClient
+    clock: Clock
+    dispatcher: Dispatcher = field(default_factory=Dispatcher)
+    services: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.inbox = Inbox(self.db)
+        self.outbox = Outbox(self.db, self.line)
+        self.services.setdefault("line", self.line)
+
+
+def load_system_messages(config_dir: Path) -> SystemMessages:
+    return load_yaml_model(config_dir / "messages.yaml", SystemMessages)
+
+
+def build_bot(settings: Settings, clock: Clock) -> Bot:
+    return Bot(
+        settings=settings,
+        clinic=load_clinic(settings.config_dir / "clinic.yaml"),
+        messages=load_system_messages(settings.config_dir),
+        db=Database(settings.database_url, pool_size=settings.worker_threads + 4),
+        line=LineClient(settings),
+        clock=clock,
+    )

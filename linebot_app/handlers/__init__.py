@@ -1,0 +1,14 @@
+"""Which handler answers which event, in order: the first matching listener wins.
+
+Feature packages register their listeners here, most specific first (a conversation in
+progress before topic routing, topic routing before the catch-all placeholders).
+"""
+
+from __future__ import annotations
+
+from linebot_app.bot import Bot
+from linebot_app.handlers import basic
+
+
+def register_handlers(bot: Bot) -> None:
+    basic.register(bot)

@@ -1,0 +1,170 @@
+"""The one place that talks to the LINE Messaging API (through line-bot-sdk v3's MessagingApi).
+
+Every call has a timeout; 429 and 5xx (and network errors) are retried with backoff honouring
+Retry-After; other 4xx are final. Pushes carry an X-Line-Retry-Key, so a retried push is never
+delivered twice (LINE answers 409 when the key was already accepted). Replies have no retry key:
+a reply retried after an ambiguous failure that LINE then refuses as an invalid token was most
+likely delivered the first time, and is reported as such rather than pushed again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient,
+    Configuration,
+    MessagingApi,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
+)
+from linebot.v3.messaging.exceptions import ApiException
+
+from linebot_app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_AFTER_SECONDS = 10.0
+
+
+class SendOutcome:
+    SENT = "sent"
+    ALREADY_ACCEPTED = "already_accepted"  # push: 409 for a retry key LINE had accepted
+    PROBABLY_SENT = "probably_sent"  # reply: ambiguous failure, then "invalid reply token"
+    INVALID_TOKEN = "invalid_token"  # reply: token expired or used
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: str
+    status: int | None = None
+    detail: str = ""
+    attempts: int = 1
+
+    @property
+    def delivered(self) -> bool:
+        return self.outcome in (
+            SendOutcome.SENT,
+            SendOutcome.ALREADY_ACCEPTED,
+            SendOutcome.PROBABLY_SENT,
+        )
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: str
+    display_name: str
+
+
+def _is_invalid_reply_token(error: ApiException) -> bool:
+    return error.status == 400 and "invalid reply token" in (error.body or "").lower()
+
+
+def _retry_after(error: ApiException) -> float | None:
+    value = (error.headers or {}).get("Retry-After") or (error.headers or {}).get("retry-after")
+    try:
+        return min(float(value), MAX_RETRY_AFTER_SECONDS) if value is not None else None
+    except ValueError:
+        return None
+
+
+class LineClient:
+    def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep):
+        configuration = Configuration(
+            host=settings.api_base_url, access_token=settings.channel_access_token
+        )
+        configuration.retries = False  # retries are ours, with LINE's rules
+        configuration.connection_pool_maxsize = max(4, settings.worker_threads * 2)
+        self._api = MessagingApi(ApiClient(configuration))
+        self._timeout = settings.line_timeout_seconds
+        self._max_attempts = settings.line_max_attempts
+        self._backoff = settings.line_backoff_seconds
+        self._sleep = sleep
+
+    # --- public calls -------------------------------------------------------------------
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> SendResult:
+        request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
+        ambiguous = False
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                self._api.reply_message(request, _request_timeout=self._timeout)
+                return SendResult(SendOutcome.SENT, 200, attempts=attempt)
+            except ApiException as error:
+                if _is_invalid_reply_token(error):
+                    outcome = SendOutcome.PROBABLY_SENT if ambiguous else SendOutcome.INVALID_TOKEN
+                    return SendResult(outcome, 400, error.body or "", attempt)
+                if not self._retryable(error.status) or attempt == self._max_attempts:
+                    return SendResult(SendOutcome.FAILED, error.status, error.body or "", attempt)
+                ambiguous = ambiguous or error.status >= 500
+                self._pause(attempt, _retry_after(error))
+            except urllib3.exceptions.HTTPError as error:
+                ambiguous = True
+                if attempt == self._max_attempts:
+                    return SendResult(SendOutcome.FAILED, None, repr(error), attempt)
+                self._pause(attempt, None)
+        raise AssertionError("unreachable")
+
+    def push(
+        self, to: str, messages: list[dict[str, Any]], retry_key: str | None = None
+    ) -> SendResult:
+        """Push with a retry key; pass the same key when resending the same push later."""
+        retry_key = retry_key or str(uuid.uuid4())
+        request = PushMessageRequest.from_dict({"to": to, "messages": messages})
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                self._api.push_message(
+                    request, x_line_retry_key=retry_key, _request_timeout=self._timeout
+                )
+                return SendResult(SendOutcome.SENT, 200, attempts=attempt)
+            except ApiException as error:
+                if error.status == 409:
+                    return SendResult(SendOutcome.ALREADY_ACCEPTED, 409, attempts=attempt)
+                if not self._retryable(error.status) or attempt == self._max_attempts:
+                    return SendResult(SendOutcome.FAILED, error.status, error.body or "", attempt)
+                self._pause(attempt, _retry_after(error))
+            except urllib3.exceptions.HTTPError as error:
+                if attempt == self._max_attempts:
+                    return SendResult(SendOutcome.FAILED, None, repr(error), attempt)
+                self._pause(attempt, None)
+        raise AssertionError("unreachable")
+
+    def show_loading(self, chat_id: str, seconds: int = 20) -> bool:
+        """LINE's typing indicator for 1:1 chats; best effort, one attempt, never raises."""
+        request = ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds)
+        try:
+            self._api.show_loading_animation(request, _request_timeout=min(self._timeout, 2.0))
+            return True
+        except (ApiException, urllib3.exceptions.HTTPError) as error:
+            log.info("loading animation not shown: %s", getattr(error, "status", repr(error)))
+            return False
+
+    def get_profile(self, user_id: str) -> Profile | None:
+        """The user's LINE profile, or None when LINE cannot give it (blocked, not a friend...)."""
+        try:
+            profile = self._api.get_profile(user_id, _request_timeout=self._timeout)
+            return Profile(user_id=user_id, display_name=profile.display_name)
+        except (ApiException, urllib3.exceptions.HTTPError, ValueError) as error:
+            log.info("profile unavailable: %s", getattr(error, "status", repr(error)))
+            return None
+
+    # --- retry policy -------------------------------------------------------------------
+    @staticmethod
+    def _retryable(status: int | None) -> bool:
+        return status is not None and (status == 429 or status >= 500)
+
+    def _pause(self, attempt: int, retry_after: float | None) -> None:
+        delay = retry_after if retry_after is not None else self._backoff * (2 ** (attempt - 1))
+        self._sleep(delay)
+
+
+def messages_json(messages: list[dict[str, Any]]) -> str:
+    return json.dumps(messages, ensure_ascii=False)

@@ -1,0 +1,158 @@
+"""Handling one claimed inbox event: run its handler, then reply and send its pushes.
+
+The handler's database work, its queued pushes and the reply it wants are committed together
+(status `replying`) before anything is sent, so a crash afterwards never runs the handler twice:
+recovery only resends the stored reply (if the token is still young) and the queued pushes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from linebot_app.bot import Bot
+from linebot_app.dispatch import EventContext
+from linebot_app.inbox import ClaimedEvent
+from linebot_app.line_client import SendOutcome, SendResult
+from linebot_app.logs import logfmt, short_id
+from linebot_app.models import InboxStatus
+
+log = logging.getLogger("linebot_app.events")
+
+MAX_MESSAGES_PER_REPLY = 5
+LOADING_EVENT_TYPES = ("message", "postback")
+
+
+def process_event(bot: Bot, claimed: ClaimedEvent) -> str:
+    """Handle one event end to end; returns the final inbox status. Never raises."""
+    started = time.perf_counter()
+    event = claimed.event
+    handler, push_ids, reply = "resumed", [], claimed.resume_reply
+    try:
+        if reply is None:
+            handler, reply, push_ids = _run_handler(bot, claimed)
+        status, outcome, error = _deliver_reply(bot, claimed, reply)
+    except Exception as exc:  # a bug in a handler must not stop the worker
+        log.exception("handler failed for event %s", claimed.webhook_event_id)
+        status, outcome, error = InboxStatus.FAILED, "handler_error", repr(exc)[:1000]
+        _apologise(bot, claimed)
+    bot.inbox.finish(claimed.id, status, outcome, bot.clock.now(), error)
+    _send_pushes(bot, claimed, push_ids)
+    log.info(
+        logfmt(
+            event=claimed.webhook_event_id,
+            type=_describe(event),
+            chat=short_id((event.get("source") or {}).get("userId")),
+            handler=handler,
+            outcome=outcome,
+            status=status,
+            attempt=claimed.attempts,
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            age_ms=_age_ms(bot, event),
+        )
+    )
+    return status
+
+
+def _run_handler(bot: Bot, claimed: ClaimedEvent) -> tuple[str, list[dict], list[int]]:
+    event = claimed.event
+    source = event.get("source") or {}
+    if (
+        event.get("type") in LOADING_EVENT_TYPES
+        and source.get("type") == "user"
+        and event.get("replyToken")
+        and not _token_expired(bot, event)
+    ):
+        bot.line.show_loading(source["userId"])
+    with bot.db.session() as session:
+        ctx = EventContext(
+            event=event,
+            session=session,
+            clinic=bot.clinic,
+            settings=bot.settings,
+            clock=bot.clock,
+            services=bot.services,
+        )
+        handler, messages = bot.dispatcher.dispatch(ctx)
+        if len(messages) > MAX_MESSAGES_PER_REPLY:
+            log.error("handler %s returned %d messages; sending the first 5", handler, len(messages))
+            messages = messages[:MAX_MESSAGES_PER_REPLY]
+        now = bot.clock.now()
+        push_ids = [
+            bot.outbox.enqueue(session, p.to, p.messages, now, claimed.webhook_event_id).id
+            for p in ctx.pushes
+        ]
+        bot.inbox.mark_replying(session, claimed.id, handler, messages)
+    return handler, messages, push_ids
+
+
+def _deliver_reply(bot: Bot, claimed: ClaimedEvent, reply: list[dict]) -> tuple[str, str, str | None]:
+    event = claimed.event
+    token = event.get("replyToken")
+    if not reply:
+        return InboxStatus.DONE, "no_reply", None
+    if not token:
+        return _push_instead(bot, claimed, reply, reason="no_reply_token")
+    if _token_expired(bot, event):
+        return _push_instead(bot, claimed, reply, reason="token_expired")
+    result = bot.line.reply(token, reply)
+    if result.outcome == SendOutcome.INVALID_TOKEN:
+        return _push_instead(bot, claimed, reply, reason="token_invalid")
+    return _status_of(result), "reply_" + result.outcome, _error_of(result)
+
+
+def _push_instead(bot: Bot, claimed: ClaimedEvent, reply: list[dict], reason: str):
+    """The reply token cannot be used: push if the clinic allows it (pushes cost quota)."""
+    user_id = (claimed.event.get("source") or {}).get("userId")
+    chat_id = claimed.event.get("source", {}).get("groupId") or user_id
+    if not bot.settings.push_when_reply_token_expired or not chat_id:
+        return InboxStatus.EXPIRED, reason, None
+    with bot.db.session() as session:
+        push = bot.outbox.enqueue(session, chat_id, reply, bot.clock.now(), claimed.webhook_event_id)
+    sent = bot.outbox.send(bot.outbox.claim(bot.clock.now(), _lease(bot), [push.id]), bot.clock.now)
+    return (InboxStatus.DONE, reason + "_pushed", None) if sent else (
+        InboxStatus.FAILED, reason + "_push_failed", "push failed")
+
+
+def _send_pushes(bot: Bot, claimed: ClaimedEvent, push_ids: list[int]) -> None:
+    if push_ids:
+        bot.outbox.send(bot.outbox.claim(bot.clock.now(), _lease(bot), push_ids), bot.clock.now)
+
+
+def _apologise(bot: Bot, claimed: ClaimedEvent) -> None:
+    token = claimed.event.get("replyToken")
+    if token and not _token_expired(bot, claimed.event):
+        text = bot.messages.say("handler_error", bot.clinic)
+        bot.line.reply(token, [{"type": "text", "text": text}])
+
+
+def _status_of(result: SendResult) -> str:
+    return InboxStatus.DONE if result.delivered else InboxStatus.FAILED
+
+
+def _error_of(result: SendResult) -> str | None:
+    return None if result.delivered else f"{result.status} {result.detail}"[:1000]
+
+
+def _token_expired(bot: Bot, event: dict) -> bool:
+    age = _age_ms(bot, event)
+    return age is not None and age > bot.settings.reply_token_ttl_seconds * 1000
+
+
+def _age_ms(bot: Bot, event: dict) -> int | None:
+    timestamp = event.get("timestamp")
+    if not isinstance(timestamp, int):
+        return None
+    return int(bot.clock.now().timestamp() * 1000) - timestamp
+
+
+def _lease(bot: Bot) -> dt.timedelta:
+    return dt.timedelta(seconds=bot.settings.inbox_lease_seconds)
+
+
+def _describe(event: dict) -> str:
+    kind = event.get("type", "?")
+    if kind == "message":
+        return f"message.{(event.get('message') or {}).get('type', '?')}"
+    return kind
