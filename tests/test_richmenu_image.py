@@ -131,11 +131,16 @@ def test_render_command_writes_the_image(fonts, tmp_path):
     register_cli(app)
     output = tmp_path / "menu.png"
 
-    result = app.test_cli_runner().invoke(args=["richmenu", "render", "--image", str(output)])
+    preview = tmp_path / "docs" / "richmenu.png"
+
+    result = app.test_cli_runner().invoke(
+        args=["richmenu", "render", "--image", str(output), "--preview", str(preview)]
+    )
 
     assert result.exit_code == 0, result.output
     assert "2500x1686 px" in result.output
     assert inspect_image(output.read_bytes())[1] == []
+    assert Image.open(preview).width == 1080
 
 
 def test_render_command_explains_how_to_install_the_font(tmp_path):

@@ -20,7 +20,13 @@ from linebot_app.richmenu.deploy import (
     menu_name,
 )
 from linebot_app.richmenu.image import inspect_image
-from linebot_app.richmenu.render import FontMissing, RenderError, find_fonts, render_menu
+from linebot_app.richmenu.render import (
+    FontMissing,
+    RenderError,
+    find_fonts,
+    render_menu,
+    render_phone_preview,
+)
 from linebot_app.settings import Settings
 from linebot_app.yaml_config import ConfigError
 
@@ -69,11 +75,20 @@ def _load_config(config_path: Path | None) -> RichMenuConfig:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder with NotoSansCJK-Bold.ttc and NotoSansCJK-Regular.ttc.",
 )
-def render_command(config_path: Path | None, image_path: Path, font_dir: Path | None) -> None:
+@click.option(
+    "--preview",
+    "preview_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a phone-sized preview (menu under a chat), e.g. docs/richmenu.png.",
+)
+def render_command(
+    config_path: Path | None, image_path: Path, font_dir: Path | None, preview_path: Path | None
+) -> None:
     """Draw the menu image from the config (needs the Noto Sans CJK font)."""
     menu = _load_config(config_path)
     try:
-        data = render_menu(menu, find_fonts(font_dir))
+        fonts = find_fonts(font_dir)
+        data = render_menu(menu, fonts)
     except (FontMissing, RenderError) as exc:
         raise click.ClickException(str(exc)) from exc
     image, problems = inspect_image(data)
@@ -82,6 +97,10 @@ def render_command(config_path: Path | None, image_path: Path, font_dir: Path | 
     image_path.parent.mkdir(parents=True, exist_ok=True)
     image_path.write_bytes(data)
     click.echo(f"wrote {image_path} ({image.width}x{image.height} px, {len(data):,} bytes)")
+    if preview_path:
+        preview_path.parent.mkdir(parents=True, exist_ok=True)
+        preview_path.write_bytes(render_phone_preview(menu, data, fonts))
+        click.echo(f"wrote {preview_path}")
 
 
 @richmenu_cli.command("deploy")

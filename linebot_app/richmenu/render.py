@@ -33,6 +33,9 @@ FONT_DIRS = (
 FONT_FILES = {"bold": "NotoSansCJK-Bold.ttc", "regular": "NotoSansCJK-Regular.ttc"}
 TRADITIONAL_CHINESE_FACE = "Noto Sans CJK TC"
 
+PHONE_WIDTH = 1080
+PHONE_CHAT_HEIGHT = 200
+PHONE_CHAT_COLOUR = "#8CABD9"  # LINE's default chat background
 SUPERSAMPLE = 2  # drawn at twice the size, then scaled down, for smooth tile edges
 TILE_INSET = 18  # tiles are this far inside their area: gaps of twice that between tiles
 RADIUS = 44
@@ -114,6 +117,36 @@ def render_menu(menu: RichMenuConfig, fonts: Fonts) -> bytes:
     if len(data) > MAX_IMAGE_BYTES:
         data = _png(picture.quantize(colors=256, dither=Image.Dither.NONE), info)
     return data
+
+
+def render_phone_preview(menu: RichMenuConfig, menu_png: bytes, fonts: Fonts) -> bytes:
+    """How the menu looks under a chat on a phone (1080 px wide), for the README."""
+    width = PHONE_WIDTH
+    picture = Image.open(io.BytesIO(menu_png)).convert("RGB")
+    menu_height = round(picture.height * width / picture.width)
+    picture = picture.resize((width, menu_height), Image.Resampling.LANCZOS)
+    bar = 132
+    canvas = Image.new("RGB", (width, PHONE_CHAT_HEIGHT + menu_height + bar), PHONE_CHAT_COLOUR)
+    canvas.paste(picture, (0, PHONE_CHAT_HEIGHT))
+    draw = ImageDraw.Draw(canvas)
+    top = PHONE_CHAT_HEIGHT + menu_height
+    draw.rectangle((0, top, width, top + bar), fill="#FFFFFF")
+    draw.line((0, top, width, top), fill="#D9D9D9", width=2)
+    draw.line((bar, top + 24, bar, top + bar - 24), fill="#D9D9D9", width=2)
+    font = ImageFont.truetype(str(fonts.regular), 44, index=_face_index(fonts.regular))
+    centre_x, centre_y = (bar + width) // 2, top + bar // 2
+    draw.text((centre_x - 18, centre_y), menu.chat_bar_text, font=font, fill="#333333", anchor="mm")
+    arrow_x = centre_x - 18 + int(font.getlength(menu.chat_bar_text)) // 2 + 30
+    draw.polygon(
+        [(arrow_x - 12, centre_y - 6), (arrow_x + 12, centre_y - 6), (arrow_x, centre_y + 8)],
+        fill="#333333",
+    )
+    for row in range(3):  # the keyboard toggle at the left of LINE's chat bar
+        y = top + bar // 2 - 20 + row * 20
+        draw.rounded_rectangle((bar // 2 - 28, y - 5, bar // 2 + 28, y + 5), 5, fill="#9A9A9A")
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
 
 
 def _png(picture: Image.Image, info: PngInfo) -> bytes:
