@@ -92,8 +92,9 @@ class Inbox:
                         attempts=0,
                     )
                     .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+                    .returning(InboxEvent.id)
                 )
-                if session.execute(statement).rowcount:
+                if session.execute(statement).scalar_one_or_none() is not None:
                     new += 1
                 else:
                     session.execute(
@@ -227,10 +228,15 @@ class Inbox:
 
 
 def _process_exists(pid: int) -> bool:
+    """True for a live process; a zombie (killed, not yet reaped by its parent) counts as gone."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True

@@ -49,7 +49,7 @@ class Settings:
     worker_threads: int = 4
     reply_token_ttl_seconds: float = 50.0
     push_when_reply_token_expired: bool = False
-    inbox_lease_seconds: float = 30.0
+    inbox_lease_seconds: float = 60.0
     # LINE API client
     line_timeout_seconds: float = 5.0
     line_max_attempts: int = 4
@@ -119,6 +119,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if bool(secret) != bool(token):
         missing = "LINE_CHANNEL_ACCESS_TOKEN" if secret else "LINE_CHANNEL_SECRET"
         problems.append(f"{missing}: missing (the other LINE credential is set). {CREDENTIALS_HELP}")
+    elif not has_credentials and not sandbox:
+        for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
+            problems.append(f"{name}: missing (SANDBOX=0). {CREDENTIALS_HELP}")
     if secret and not re.fullmatch(r"[0-9a-f]{32}", secret):
         problems.append("LINE_CHANNEL_SECRET: expected 32 hexadecimal characters")
 
@@ -174,7 +177,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         worker_threads=_number(env, "WORKER_THREADS", 4, int, problems, minimum=1),
         reply_token_ttl_seconds=_number(env, "REPLY_TOKEN_TTL_SECONDS", 50.0, float, problems),
         push_when_reply_token_expired=_flag(env, "PUSH_WHEN_REPLY_EXPIRED", False, problems),
-        inbox_lease_seconds=_number(env, "INBOX_LEASE_SECONDS", 30.0, float, problems, minimum=1),
+        inbox_lease_seconds=_number(env, "INBOX_LEASE_SECONDS", 60.0, float, problems, minimum=1),
         line_timeout_seconds=_number(env, "LINE_TIMEOUT_SECONDS", 5.0, float, problems),
         line_max_attempts=_number(env, "LINE_MAX_ATTEMPTS", 4, int, problems, minimum=1),
         line_backoff_seconds=_number(env, "LINE_BACKOFF_SECONDS", 0.5, float, problems),
