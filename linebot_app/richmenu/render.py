@@ -6,6 +6,7 @@ Only `richmenu render` needs it; the rendered PNG is committed, so deploying nee
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import subprocess
@@ -59,10 +60,17 @@ class Fonts:
     regular: Path
 
     def face(self, weight: str, size: int) -> FreeTypeFont:
+        """The font at `size` final pixels (drawn supersampled)."""
         path = self.bold if weight == "bold" else self.regular
-        return ImageFont.truetype(str(path), size * SUPERSAMPLE, index=_face_index(path))
+        return _load_font(path, size * SUPERSAMPLE)
 
 
+@functools.cache
+def _load_font(path: Path, pixels: int) -> FreeTypeFont:
+    return ImageFont.truetype(str(path), pixels, index=_face_index(path))
+
+
+@functools.cache
 def _face_index(path: Path) -> int:
     """The Traditional Chinese face of a .ttc collection (glyph shapes differ from SC/JP)."""
     if path.suffix.lower() != ".ttc":
@@ -133,7 +141,7 @@ def render_phone_preview(menu: RichMenuConfig, menu_png: bytes, fonts: Fonts) ->
     draw.rectangle((0, top, width, top + bar), fill="#FFFFFF")
     draw.line((0, top, width, top), fill="#D9D9D9", width=2)
     draw.line((bar, top + 24, bar, top + bar - 24), fill="#D9D9D9", width=2)
-    font = ImageFont.truetype(str(fonts.regular), 44, index=_face_index(fonts.regular))
+    font = _load_font(fonts.regular, 44)
     centre_x, centre_y = (bar + width) // 2, top + bar // 2
     draw.text((centre_x - 18, centre_y), menu.chat_bar_text, font=font, fill="#333333", anchor="mm")
     arrow_x = centre_x - 18 + int(font.getlength(menu.chat_bar_text)) // 2 + 30
