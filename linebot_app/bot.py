@@ -43,11 +43,14 @@ class Bot:
     clock: Clock
     dispatcher: Dispatcher = field(default_factory=Dispatcher)
     services: dict[str, Any] = field(default_factory=dict)
+    # Features that answer a topic themselves (booking, human) register here by topic name.
+    topic_actions: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.inbox = Inbox(self.db)
         self.outbox = Outbox(self.db, self.line)
         self.services.setdefault("line", self.line)
+        self.services.setdefault("topic_actions", self.topic_actions)
 
 
 def load_system_messages(config_dir: Path) -> SystemMessages:
