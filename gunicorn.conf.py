@@ -15,3 +15,6 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 preload_app = False  # each worker builds its own app, database pool and inbox worker
+# gunicorn 23+ opens a control socket at one fixed path per user; several instances on one
+# machine (tests, benchmarks, make run) would fight over it, and the app does not need it.
+control_socket_disable = True
