@@ -91,10 +91,14 @@ def database_url(request, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
-def fake_line() -> Iterator[FakeLineServer]:
+def fake_line(request) -> Iterator[FakeLineServer]:
+    """The fake LINE server. Every body the bot sends is checked against LINE's OpenAPI schema:
+    a test fails if any was refused, unless it is marked `sends_invalid_bodies`."""
     platform = FakeLinePlatform()
     with FakeLineServer(platform) as server:
         yield server
+    if request.node.get_closest_marker("sends_invalid_bodies") is None:
+        assert [str(v) for v in platform.schema_errors] == [], "the bot sent bodies LINE would refuse"
 
 
 def make_settings(database_url: str, line_url: str, **overrides) -> Settings:
