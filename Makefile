@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite lint bench clean install browser-deps
+.PHONY: run test lint bench clean install browser-deps richmenu
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,3 +41,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache instance/*.sqlite3*
+
+## Re-render the rich menu image (needs Debian's fonts-noto-cjk) and the README preview.
+richmenu: $(STAMP)
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK" || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk)
+	$(BIN)/flask --app linebot_app richmenu render --preview docs/richmenu.png
