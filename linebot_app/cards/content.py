@@ -86,6 +86,9 @@ class TopicCard(_Strict):
     weak_keywords: list[str] = Field(
         default=[], description="count only when no ordinary keyword of any topic matched"
     )
+    last_resort_keywords: list[str] = Field(
+        default=[], description="count only when no ordinary or weak keyword matched"
+    )
     only_when_alone: bool = Field(
         default=False, description="answer only when no other topic matched (greetings)"
     )
@@ -242,7 +245,7 @@ def keyword_rules(
         if owner is not None:
             if owner != where:
                 problems.append(
-                    f"{where}: keyword '{keyword}' is also claimed by {owner} "
+                    f"keyword '{keyword}' is claimed by both {owner} and {where} "
                     f"(both read as '{key}'); keep it in one place"
                 )
             return
@@ -255,6 +258,8 @@ def keyword_rules(
             add(keyword, name, Tier.ALONE if card.only_when_alone else Tier.STRONG, where)
         for keyword in card.weak_keywords:
             add(keyword, name, Tier.ALONE if card.only_when_alone else Tier.WEAK, where)
+        for keyword in card.last_resort_keywords:
+            add(keyword, name, Tier.ALONE if card.only_when_alone else Tier.LAST_RESORT, where)
     for phrase in shared.routing.ignore_phrases:
         add(phrase, None, Tier.STRONG, f"routing.ignore_phrases (replies/{SHARED_FILE})")
     return rules, problems
@@ -306,12 +311,11 @@ def load_replies(replies_dir: Path, config_dir: Path) -> ReplyLibrary:
     shared = _load_model(replies_dir / SHARED_FILE, SharedTexts, problems)
     style = _load_model(config_dir / STYLE_FILE, CardStyle, problems)
     banned = _load_model(config_dir / BANNED_FILE, BannedWords, problems)
-    if shared is None or style is None or banned is None:
-        raise ConfigError(problems)
-    problems.extend(_reference_problems(topics, shared, invalid))
-    rules, rule_problems = keyword_rules(topics, shared)
-    problems.extend(rule_problems)
-    if problems:
+    if shared is not None:  # cross-file checks need the shared texts, nothing else
+        problems.extend(_reference_problems(topics, shared, invalid))
+        rules, rule_problems = keyword_rules(topics, shared)
+        problems.extend(rule_problems)
+    if problems or shared is None or style is None or banned is None:
         raise ConfigError(problems)
     return ReplyLibrary(
         topics=topics,

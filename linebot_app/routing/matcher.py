@@ -6,9 +6,12 @@ same with 20 keywords or 2,000. Overlapping matches are resolved longest-first (
 cover. English keywords must sit on word boundaries ('book' does not fire inside 'facebook'),
 with a plural 's' allowed.
 
-Precision over recall: keywords come in tiers. Ordinary keywords win; weak ones ('諮詢',
-'外泌體' alone) count only when nothing ordinary matched; 'alone' topics (greetings) only when
-nothing else matched at all. A message with no keyword routes to [] (the fallback reply).
+Precision over recall: keywords come in tiers, and only the best tier present counts. Ordinary
+keywords win; weak ones ('諮詢', '發展') count when nothing ordinary matched; last-resort ones
+(the bare subject, '外泌體') when nothing weak matched either and the message says little else
+(「外泌體?」, not 「外泌體可以除疤嗎」, which the bot does not understand); 'alone' topics
+(greetings) only when nothing else matched at all. A message with no keyword routes to []
+(the fallback reply).
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ import ahocorasick
 from linebot_app.routing.normalise import is_ascii_word_char, normalise
 
 MAX_TOPICS = 12  # a Flex carousel holds at most 12 bubbles
+# Characters a message may hold beyond its keywords for a last-resort keyword to count.
+LAST_RESORT_SLACK = 2
 
 
 class Tier(IntEnum):
     STRONG = 0
     WEAK = 1
-    ALONE = 2
+    LAST_RESORT = 2
+    ALONE = 3
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,14 @@ class KeywordRouter:
         return chosen
 
     def route_normalised(self, normalised: str) -> list[str]:
-        topical = [m for m in self.matches(normalised) if m.rule.topic is not None]
+        matches = self.matches(normalised)
+        uncovered = len(normalised) - sum(m.length for m in matches)
+        topical = [
+            m
+            for m in matches
+            if m.rule.topic is not None
+            and (m.rule.tier != Tier.LAST_RESORT or uncovered <= LAST_RESORT_SLACK)
+        ]
         if not topical:
             return []
         tier = min(m.rule.tier for m in topical)
