@@ -117,6 +117,14 @@ def test_greeting_is_answered_only_when_nothing_else_was_asked(library):
     assert library.route_topics("Hi, how much is it?") == ["price"]
 
 
+def test_match_positions_are_character_offsets_in_mixed_text():
+    router = KeywordRouter(rules(("副作用", "side_effects"), ("risk", "side_effects")))
+    text = normalise("外泌體副作用 and risks")
+    assert text == "外泌體副作用and risks"
+    spans = [(m.start, m.end, text[m.start : m.end]) for m in router.matches(text)]
+    assert spans == [(3, 6, "副作用"), (10, 15, "risks")]
+
+
 def test_router_handles_an_empty_keyword_list_and_empty_text():
     assert KeywordRouter([]).route_topics("副作用") == []
     assert KeywordRouter(rules(("副作用", "side_effects"))).route_topics("") == []

@@ -1,10 +1,14 @@
 """Keyword routing: which topics a patient's message asks about, in the order asked.
 
-One Aho-Corasick automaton (pyahocorasick) holds every normalised keyword, so matching costs the
-same with 20 keywords or 2,000. Overlapping matches are resolved longest-first ('安全帽' beats
-'安全', '副作用' beats '作用'); phrases mapped to no topic (ignore phrases) swallow what they
-cover. English keywords must sit on word boundaries ('book' does not fire inside 'facebook'),
-with a plural 's' allowed.
+One Aho-Corasick automaton (pyahocorasick) holds every normalised keyword, so matching costs
+about the same with 20 keywords or 2,000. The automaton reads UTF-8 bytes (as latin-1 code
+points), not characters: pyahocorasick finds a node's child by a linear scan, and with Chinese
+characters the root node alone would grow a child per distinct first character (over a thousand
+with 2,000 keywords); with bytes no node has more than 256.
+
+Overlapping matches are resolved longest-first ('安全帽' beats '安全', '副作用' beats '作用');
+phrases mapped to no topic (ignore phrases) swallow what they cover. English keywords must sit
+on word boundaries ('book' does not fire inside 'facebook'), with a plural 's' allowed.
 
 Precision over recall: keywords come in tiers, and only the best tier present counts. Ordinary
 keywords win; weak ones ('諮詢', '發展') count when nothing ordinary matched; last-resort ones
@@ -65,31 +69,49 @@ class KeywordRouter:
         for rule in rules:
             if not rule.keyword:
                 raise ValueError("empty keyword")
-            if rule.keyword not in self._automaton:
-                self._automaton.add_word(rule.keyword, rule)
+            key = _bytes_as_text(rule.keyword)
+            if key not in self._automaton:
+                english_start = is_ascii_word_char(rule.keyword[0])
+                english_end = is_ascii_word_char(rule.keyword[-1])
+                value = (len(key), len(rule.keyword), english_start, english_end, rule)
+                self._automaton.add_word(key, value)
                 self.size += 1
         if self.size:
             self._automaton.make_automaton()
 
     def matches(self, normalised: str) -> list[KeywordMatch]:
-        """Non-overlapping matches in `normalised` text, longer ones preferred, in text order."""
+        """Non-overlapping matches in `normalised` text, longer ones preferred, in text order.
+
+        Positions are character offsets into `normalised`.
+        """
         if not self.size or not normalised:
             return []
-        found = []
-        for last, rule in self._automaton.iter(normalised):
-            start = last - len(rule.keyword) + 1
-            end = _word_end(normalised, start, last + 1, rule.keyword)
-            if end is not None:
-                found.append(KeywordMatch(start, end, rule))
-        found.sort(key=lambda m: (-m.length, m.start))
-        taken = bytearray(len(normalised))
-        chosen = []
-        for match in found:
-            if not any(taken[match.start : match.end]):
-                taken[match.start : match.end] = b"\x01" * match.length
-                chosen.append(match)
-        chosen.sort(key=lambda m: m.start)
-        return chosen
+        encoded = _bytes_as_text(normalised)
+        found: list[tuple[int, int, int, KeywordRule]] = []  # byte start/end, chars, rule
+        for last, (size, chars, english_start, english_end, rule) in self._automaton.iter(encoded):
+            start, end = last - size + 1, last + 1
+            if english_start and start > 0 and is_ascii_word_char(encoded[start - 1]):
+                continue
+            if english_end and end < len(encoded) and is_ascii_word_char(encoded[end]):
+                if not _plural_s(encoded, end):
+                    continue
+                end, chars = end + 1, chars + 1
+            found.append((start, end, chars, rule))
+        if len(found) > 1:
+            found.sort(key=lambda m: (-m[2], m[0]))  # longest (in characters) first, leftmost
+            taken = bytearray(len(encoded))
+            chosen = []
+            for match in found:
+                start, end = match[0], match[1]
+                if not any(taken[start:end]):
+                    taken[start:end] = b"\x01" * (end - start)
+                    chosen.append(match)
+            found = sorted(chosen, key=lambda m: m[0])
+        result = []
+        for start, _end, chars, rule in found:
+            char_start = len(encoded[:start].encode("latin-1").decode("utf-8"))
+            result.append(KeywordMatch(char_start, char_start + chars, rule))
+        return result
 
     def route_normalised(self, normalised: str) -> list[str]:
         matches = self.matches(normalised)
@@ -118,17 +140,11 @@ def route_topics(text: str, router: KeywordRouter) -> list[str]:
     return router.route_topics(text)
 
 
-def _word_end(text: str, start: int, end: int, keyword: str) -> int | None:
-    """End of the match if an English keyword sits on word boundaries, else None.
+def _bytes_as_text(text: str) -> str:
+    """UTF-8 bytes as a str of code points below 256 (ASCII stays itself)."""
+    return text.encode("utf-8").decode("latin-1")
 
-    Chinese keywords match anywhere. An English keyword may be followed by a plural 's'.
-    """
-    if is_ascii_word_char(keyword[0]) and start > 0 and is_ascii_word_char(text[start - 1]):
-        return None
-    if not is_ascii_word_char(keyword[-1]) or end == len(text):
-        return end
-    if not is_ascii_word_char(text[end]):
-        return end
-    if text[end] == "s" and (end + 1 == len(text) or not is_ascii_word_char(text[end + 1])):
-        return end + 1
-    return None
+
+def _plural_s(text: str, end: int) -> bool:
+    """An English keyword may be followed by a plural 's' ('risk' matches 'risks')."""
+    return text[end] == "s" and (end + 1 == len(text) or not is_ascii_word_char(text[end + 1]))
