@@ -40,6 +40,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     app.register_blueprint(webhook)
     app.register_blueprint(health)
+    if settings.sandbox:
+        from linebot_app.sandbox import register_sandbox
+
+        register_sandbox(app)
 
     from linebot_app.cli import register_cli
 
