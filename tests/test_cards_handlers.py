@@ -141,6 +141,16 @@ def test_patient_taps_a_topic_button(bot, library):
     assert titles(messages) == [library.topics["mechanism"].title]
 
 
+def test_a_button_can_ask_for_several_topics_like_typing_them(bot, library):
+    _, tapped = bot.handle(postback("action=topic&topic=side_effects,safety"))
+    _, typed = bot.handle(text("副作用與安全"))
+    assert (
+        titles(tapped)
+        == titles(typed)
+        == [library.topics[t].title for t in ["side_effects", "safety"]]
+    )
+
+
 def test_unknown_topic_button_gets_the_fallback(bot):
     _, messages = bot.handle(postback("action=topic&topic=nonsense"))
     assert messages[0]["type"] == "text" and "quickReply" in messages[0]

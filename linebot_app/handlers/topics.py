@@ -2,9 +2,9 @@
 
 Listeners (add them after any conversation in progress, before catch-all placeholders):
 text in a 1:1 chat → routed topics (one card, or a carousel in the order asked) or the fallback;
-postback `action=topic&topic=<name>` → that card; `action=book` / `action=human` → the booking /
-human topics; follow → greeting (with the patient's name when LINE gives it); sticker or image →
-a short reply with the topic menu.
+postback `action=topic&topic=<name>` → that card (`topic=a,b` → a carousel); `action=book` /
+`action=human` → the booking / human topics; follow → greeting (with the patient's name when
+LINE gives it); sticker or image → a short reply with the topic menu.
 
 Booking and hand-over belong to other features: they put a callable in `TOPIC_ACTIONS` under the
 topic's name, and it answers instead of the static card.
@@ -135,11 +135,14 @@ def register(dispatcher: Dispatcher, library: ReplyLibrary, clinic: ClinicConfig
         return render_fallback(library, clinic)
 
     def topic_button(ctx: EventContext) -> list[Message]:
-        topic = ctx.postback_data.get("topic", "")
-        if topic not in library.topics:
-            log.info("topic button for unknown topic %r", topic)
+        """`topic=<name>`, or several names comma-separated (a carousel, like typing them)."""
+        asked = [t for t in ctx.postback_data.get("topic", "").split(",") if t]
+        known = [t for t in dict.fromkeys(asked) if t in library.topics]
+        if not known or len(known) != len(asked):
+            log.info("topic button names unknown topics: %r", asked)
+        if not known:
             return render_fallback(library, clinic)
-        return answer_topics([topic], library, clinic, ctx)
+        return answer_topics(known, library, clinic, ctx)
 
     def book_button(ctx: EventContext) -> list[Message]:
         return answer_topics(["booking"], library, clinic, ctx)
