@@ -1,5 +1,6 @@
 """Imports every module that defines tables, so `metadata` knows them all (for Alembic checks)."""
 
 from linebot_app import models
+from linebot_app.consultation import models as consultation_models  # noqa: F401
 
 metadata = models.Base.metadata

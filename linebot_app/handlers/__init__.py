@@ -7,8 +7,10 @@ progress before topic routing, topic routing before the catch-all placeholders).
 from __future__ import annotations
 
 from linebot_app.bot import Bot
+from linebot_app.consultation import listeners as consultation
 from linebot_app.handlers import basic
 
 
 def register_handlers(bot: Bot) -> None:
+    consultation.register(bot)  # staff buttons, booking, 我的預約, hand-over silence
     basic.register(bot)

@@ -1,0 +1,107 @@
+"""真人客服: a patient asks for a person. Staff get a card in their group, and the bot stays
+silent for that patient (no automatic replies to what they type) until the silence runs out
+or staff press 恢復自動回覆. Urgent words always get an answer and alert staff.
+
+The silence is counted from when staff are next in, so a request at night lasts into the
+morning. Buttons the patient presses (預約諮詢, 我的預約, ...) still work while silent.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from linebot_app.consultation import render
+from linebot_app.consultation.desk import Desk
+from linebot_app.consultation.models import HumanHandoff
+from linebot_app.dispatch import EventContext, Message
+from linebot_app.logs import logfmt, short_id
+
+log = logging.getLogger(__name__)
+
+
+def active_handoff(ctx: EventContext) -> HumanHandoff | None:
+    """The patient's hand-over that still silences the bot, if any."""
+    if not ctx.user_id:
+        return None
+    now = ctx.clock.now()
+    return ctx.session.scalar(
+        select(HumanHandoff)
+        .where(HumanHandoff.user_id == ctx.user_id, HumanHandoff.ended_at.is_(None),
+               HumanHandoff.silent_until > now)
+        .order_by(HumanHandoff.id.desc())
+        .limit(1)
+    )
+
+
+def is_silenced(ctx: EventContext) -> bool:
+    """Listener matcher: a 1:1 message from a patient handed over to staff."""
+    return ctx.is_one_to_one and ctx.event_type == "message" and active_handoff(ctx) is not None
+
+
+def stay_silent(ctx: EventContext) -> list[Message]:
+    log.info(logfmt(handoff="silent", chat=short_id(ctx.user_id)))
+    return []
+
+
+def start_handoff(desk: Desk, ctx: EventContext, reason: str) -> list[Message]:
+    """Tell the patient staff will answer, alert staff (once per hand-over), go silent."""
+    if not ctx.is_one_to_one:
+        return [render.text(desk.say("one_to_one_only"))]
+    desk.end_conversations(ctx)
+    if active_handoff(ctx) is not None:
+        return [render.text(desk.say("handoff_already"))]
+    handoff = _open_handoff(desk, ctx, reason)
+    ctx.notify_staff([_staff_card(desk, ctx, handoff, desk.say("staff_handoff_title"),
+                                  desk.say("staff_handoff_alt"))])
+    lines = [desk.say("handoff_started")]
+    closed = desk.closed_note(ctx.clock.now(), "handoff_closed_now")
+    if closed:
+        lines.append(closed)
+    return [render.text("\n".join(lines))]
+
+
+def answer_urgent(desk: Desk, ctx: EventContext, word: str) -> list[Message]:
+    """Never ignored: the patient is told to call (or 119), staff are alerted every time."""
+    desk.end_conversations(ctx)
+    handoff = active_handoff(ctx) or _open_handoff(desk, ctx, "urgent")
+    title = desk.say("staff_urgent", word=word)
+    ctx.notify_staff([_staff_card(desk, ctx, handoff, title, title)])
+    log.warning(logfmt(handoff="urgent", chat=short_id(ctx.user_id), handoff_id=handoff.id))
+    return [render.text(desk.say("urgent_reply"))]
+
+
+def resume_replies(desk: Desk, ctx: EventContext, handoff_id: str) -> list[Message]:
+    """Staff pressed 恢復自動回覆 (the caller checked they are staff)."""
+    handoff = ctx.session.get(HumanHandoff, int(handoff_id)) if handoff_id.isdigit() else None
+    now = ctx.clock.now()
+    if handoff is None or not handoff.is_silencing(now):
+        return [render.text(desk.say("staff_resume_already"))]
+    handoff.ended_at = now
+    handoff.ended_by = ctx.user_id or ctx.chat_id
+    log.info(logfmt(handoff="resumed", handoff_id=handoff.id, by=short_id(ctx.user_id)))
+    return [render.text(desk.say("staff_resumed"))]
+
+
+def _open_handoff(desk: Desk, ctx: EventContext, reason: str) -> HumanHandoff:
+    now = ctx.clock.now()
+    staff_in = desk.clinic.next_opening(now) or now
+    handoff = HumanHandoff(user_id=ctx.user_id, reason=reason, started_at=now,
+                           silent_until=max(now, staff_in) + desk.config.handoff_silence)
+    ctx.session.add(handoff)
+    ctx.session.flush()
+    log.info(logfmt(handoff="started", reason=reason, chat=short_id(ctx.user_id),
+                    handoff_id=handoff.id))
+    return handoff
+
+
+def _staff_card(desk: Desk, ctx: EventContext, handoff: HumanHandoff, title: str,
+                alt_text: str) -> Message:
+    fields, buttons = desk.config.fields, desk.config.buttons
+    rows = [(fields.display_name, desk.display_name(ctx) or "-"),
+            (fields.silent_until, desk.when(handoff.silent_until))]
+    resume = render.postback(buttons.staff_resume,
+                             render.data(action="staff", op="resume", handoff=handoff.id))
+    return render.flex(alt_text, render.bubble(title, rows, [resume]))
+

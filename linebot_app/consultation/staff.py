@@ -1,0 +1,132 @@
+"""Staff side: the card each new request pushes to the staff group, and its buttons
+(已聯繫, 確認時段, 取消, and 恢復自動回覆 on hand-over cards).
+
+Buttons count only from the staff group or a staff user listed in config; from anyone else
+they change nothing. Every change is recorded with who pressed and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from linebot_app.consultation import render
+from linebot_app.consultation.desk import Desk
+from linebot_app.consultation.handoff import resume_replies
+from linebot_app.consultation.models import ConsultationRequest, RequestStatus
+from linebot_app.consultation.patient_input import display_phone, tel_uri
+from linebot_app.consultation.requests import Actor, can_change, change_status, lock_request
+from linebot_app.dispatch import EventContext, Message
+from linebot_app.logs import logfmt, short_id
+
+log = logging.getLogger(__name__)
+EXTRA_DAYS_FOR_STAFF = 90
+
+
+def request_card(desk: Desk, request: ConsultationRequest, display_name: str | None,
+                 now: dt.datetime) -> Message:
+    """The staff group's card for a new request: details, a tel: button and the actions."""
+    fields, buttons = desk.config.fields, desk.config.buttons
+    rows = [
+        (fields.service, request.service_label),
+        (fields.time, desk.when(request.preferred_at)),
+        (fields.name, request.patient_name or ""),
+        (fields.phone, display_phone(request.phone)),
+        (fields.display_name, display_name or "-"),
+    ]
+    tz = desk.clinic.tz
+    earliest = now.astimezone(tz).replace(second=0, microsecond=0)
+    latest = earliest + desk.config.horizon + dt.timedelta(days=EXTRA_DAYS_FOR_STAFF)
+    initial = min(max(request.preferred_at.astimezone(tz), earliest), latest)
+    actions = [
+        render.uri(display_phone(request.phone), tel_uri(request.phone)),
+        render.postback(buttons.staff_contacted, _data("contacted", request)),
+        render.picker(buttons.staff_confirm, _data("confirm", request),
+                      initial=initial, earliest=earliest, latest=latest),
+        render.postback(buttons.staff_cancel, _data("cancel", request)),
+    ]
+    title = desk.say("staff_card_title", id=request.id)
+    alt = desk.say("staff_card_alt", id=request.id, service=request.service_label,
+                   when=desk.when(request.preferred_at))
+    return render.flex(alt, render.bubble(title, rows, actions))
+
+
+def _data(op: str, request: ConsultationRequest) -> str:
+    return render.data(action="staff", op=op, req=request.id)
+
+
+def staff_action(desk: Desk, ctx: EventContext) -> list[Message]:
+    """`action=staff&op=...`: act on a request (or a hand-over) for a staff member."""
+    op = ctx.postback_data.get("op", "")
+    if not desk.is_staff(ctx):
+        log.warning(logfmt(staff_action="refused", op=op, chat=short_id(ctx.chat_id),
+                           user=short_id(ctx.user_id)))
+        return [render.text(desk.say("staff_not_allowed"))]
+    if op == "resume":
+        return resume_replies(desk, ctx, ctx.postback_data.get("handoff", ""))
+    number = ctx.postback_data.get("req", "")
+    request = lock_request(ctx.session, int(number)) if number.isdigit() else None
+    if request is None or op not in _OPS:
+        return [render.text(desk.say("staff_unknown_request", id=number))]
+    actor = Actor("staff", ctx.user_id, ctx.source.get("groupId") or "line")
+    log.info(logfmt(staff_action=op, request=request.id, by=short_id(ctx.user_id)))
+    return _OPS[op](desk, ctx, request, actor)
+
+
+def _no_change(desk: Desk, request: ConsultationRequest) -> list[Message]:
+    status = desk.config.status_label(request.status)
+    return [render.text(desk.say("staff_no_change", id=request.id, status=status))]
+
+
+def _contacted(desk: Desk, ctx: EventContext, request: ConsultationRequest, actor: Actor
+               ) -> list[Message]:
+    if not can_change(request, RequestStatus.CONTACTED):
+        return _no_change(desk, request)
+    change_status(ctx.session, request, RequestStatus.CONTACTED, actor, ctx.clock.now())
+    return [render.text(desk.say("staff_contacted", id=request.id))]
+
+
+def _confirm(desk: Desk, ctx: EventContext, request: ConsultationRequest, actor: Actor
+             ) -> list[Message]:
+    """確認時段: the time staff picked (the picker starts at the patient's preference)."""
+    now = ctx.clock.now()
+    moment = _picked(desk, ctx.postback_params.get("datetime")) or request.preferred_at
+    if moment <= now:
+        return [render.text(desk.say("staff_time_past", id=request.id, when=desk.when(moment)))]
+    unchanged = request.status == RequestStatus.CONFIRMED and request.appointment_at == moment
+    if unchanged or not can_change(request, RequestStatus.CONFIRMED):
+        return _no_change(desk, request)
+    change_status(ctx.session, request, RequestStatus.CONFIRMED, actor, now,
+                  appointment_at=moment)
+    when = desk.when(moment)
+    if request.user_id:
+        ctx.push(request.user_id, [render.text(desk.say("patient_confirmed", when=when))])
+    lines = [desk.say("staff_confirmed", id=request.id, when=when)]
+    if not desk.clinic.is_open(moment):
+        lines.append(desk.say("staff_confirmed_outside_hours", when=when))
+    return [render.text("\n".join(lines))]
+
+
+def _cancel(desk: Desk, ctx: EventContext, request: ConsultationRequest, actor: Actor
+            ) -> list[Message]:
+    if not can_change(request, RequestStatus.CANCELLED):
+        return _no_change(desk, request)
+    change_status(ctx.session, request, RequestStatus.CANCELLED, actor, ctx.clock.now())
+    if request.user_id:
+        when = desk.when(request.appointment_at or request.preferred_at)
+        ctx.push(request.user_id, [render.text(
+            desk.say("patient_cancelled_by_clinic", id=request.id, when=when),
+            [desk.book_button()])])
+    return [render.text(desk.say("staff_cancelled", id=request.id))]
+
+
+def _picked(desk: Desk, value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.strptime(value, render.PICKER_FORMAT).replace(tzinfo=desk.clinic.tz)
+    except ValueError:
+        return None
+
+
+_OPS = {"contacted": _contacted, "confirm": _confirm, "cancel": _cancel}
