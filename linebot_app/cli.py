@@ -27,8 +27,10 @@ def check_config() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from linebot_app.consultation.cli import register_cli as register_consultation_cli
     from linebot_app.richmenu.cli import register_cli as register_richmenu_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(check_config)
     register_richmenu_cli(app)
+    register_consultation_cli(app)

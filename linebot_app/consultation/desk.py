@@ -25,8 +25,10 @@ class TopicAnswers:
     """The topic-cards feature seen from a conversation: which topics a text asks about, and
     their static cards. Loaded on first use (the cards may be registered after us)."""
 
-    def __init__(self, settings: Settings, clinic: ClinicConfig, services: dict[str, Any]):
-        self._settings, self._clinic, self._services = settings, clinic, services
+    def __init__(self, settings: Settings, clinic: ClinicConfig,
+                 library: Callable[[], Any | None] = lambda: None):
+        """`library()` gives the app's loaded ReplyLibrary, if it has one."""
+        self._settings, self._clinic, self._library = settings, clinic, library
         self._lock = threading.Lock()
         self._loaded: tuple[Any, Any] | None = None
 
@@ -40,7 +42,7 @@ class TopicAnswers:
                     log.warning("topic cards unavailable: questions mid-booking get no card",
                                 exc_info=True)
                     return None
-                library = self._services.get("replies") or load_replies(
+                library = self._library() or load_replies(
                     self._settings.replies_dir, self._settings.config_dir)
                 self._loaded = (library, answer_text)
             return self._loaded

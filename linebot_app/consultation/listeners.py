@@ -23,8 +23,8 @@ from linebot_app.dispatch import EventContext, Matcher, Message, postback_action
 
 def build_desk(bot: Bot) -> Desk:
     config = load_consultation_config(bot.settings.config_dir)
-    return Desk(config, bot.clinic, bot.settings,
-                TopicAnswers(bot.settings, bot.clinic, bot.services))
+    topics = TopicAnswers(bot.settings, bot.clinic, lambda: getattr(bot, "replies", None))
+    return Desk(config, bot.clinic, bot.settings, topics)
 
 
 def register(bot: Bot) -> Desk:
