@@ -7,24 +7,43 @@ inbox worker: the WSGI entry point (`linebot_app.wsgi`) does, so CLI commands st
 from __future__ import annotations
 
 import logging
+import sys
 
 from flask import Flask
 
 from linebot_app.bot import Bot, build_bot
 from linebot_app.clock import Clock
 from linebot_app.logs import configure_logging
-from linebot_app.settings import Settings, load_settings
+from linebot_app.settings import Settings, SettingsError, load_settings
 from linebot_app.worker import InboxWorker
+from linebot_app.yaml_config import ConfigError
 
 log = logging.getLogger(__name__)
 
 
+class StartupRefused(SystemExit):
+    """Settings, config or content are invalid; every problem has been printed, one per line.
+
+    A SystemExit, so gunicorn and the flask CLI stop with a clear list instead of a traceback.
+    """
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(2)
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Flask:
     configure_logging()
-    settings = settings or load_settings()
+    try:
+        settings = settings or load_settings()
+        bot = build_bot(settings, clock or Clock())
+    except (SettingsError, ConfigError) as error:
+        print(f"The bot cannot start: {len(error.problems)} problem(s):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"- {problem}", file=sys.stderr)
+        raise StartupRefused(error.problems) from error
     for warning in settings.warnings:
         log.warning(warning)
-    bot = build_bot(settings, clock or Clock())
 
     from linebot_app.handlers import register_handlers
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from linebot_app.cards import ReplyLibrary, load_checked_replies
 from linebot_app.clinic import ClinicConfig, load_clinic
 from linebot_app.clock import Clock
 from linebot_app.db import Database
@@ -17,6 +19,8 @@ from linebot_app.line_client import LineClient
 from linebot_app.outbox import Outbox
 from linebot_app.settings import Settings
 from linebot_app.yaml_config import load_yaml_model
+
+log = logging.getLogger(__name__)
 
 
 class SystemMessages(BaseModel):
@@ -38,6 +42,7 @@ class Bot:
     settings: Settings
     clinic: ClinicConfig
     messages: SystemMessages
+    replies: ReplyLibrary
     db: Database
     line: LineClient
     clock: Clock
@@ -58,10 +63,16 @@ def load_system_messages(config_dir: Path) -> SystemMessages:
 
 
 def build_bot(settings: Settings, clock: Clock) -> Bot:
+    """Load and validate config and content (raises ConfigError listing every problem)."""
+    clinic = load_clinic(settings.config_dir / "clinic.yaml")
+    replies, warnings = load_checked_replies(settings.replies_dir, settings.config_dir, clinic)
+    if warnings:
+        log.info("content warnings (see `flask --app linebot_app check-content`): %d", len(warnings))
     return Bot(
         settings=settings,
-        clinic=load_clinic(settings.config_dir / "clinic.yaml"),
+        clinic=clinic,
         messages=load_system_messages(settings.config_dir),
+        replies=replies,
         db=Database(settings.database_url, pool_size=settings.worker_threads + 4),
         line=LineClient(settings),
         clock=clock,

@@ -19,11 +19,41 @@ def db_upgrade() -> None:
     click.echo(f"database schema is up to date ({current_app.extensions['bot'].db.dialect})")
 
 
-@click.command("check-config")
-def check_config() -> None:
-    """Validate config/ (the app has already loaded it to get here)."""
+@click.command("check-content")
+def check_content_command() -> None:
+    """Validate config/ and replies/: schema, LINE limits, banned wording, review status.
+
+    The app refuses to start with errors, so reaching this command means there are none;
+    it then lists the warnings (e.g. cards not yet reviewed by the clinic physician).
+    """
+    from linebot_app.cards import check_content
+
     bot = current_app.extensions["bot"]
-    click.echo(f"config OK: {bot.clinic.name}, {len(bot.clinic.opening_hours)} opening days")
+    settings = bot.settings
+    errors, warnings = check_content(settings.replies_dir, settings.config_dir, bot.clinic)
+    for line in errors:
+        click.echo(f"error: {line}", err=True)
+    for line in warnings:
+        click.echo(f"warning: {line}")
+    if errors:
+        raise SystemExit(1)
+    click.echo(f"content OK: {len(bot.replies.topics)} topics, {len(warnings)} warning(s)")
+
+
+@click.command("unmatched")
+@click.option("--limit", default=50, show_default=True, help="How many questions to list.")
+def unmatched_command(limit: int) -> None:
+    """What patients asked that no topic answered (masked), most frequent first."""
+    from linebot_app.routing.unmatched import most_asked
+
+    bot = current_app.extensions["bot"]
+    with bot.db.session() as session:
+        rows = most_asked(session, limit)
+        if not rows:
+            click.echo("no unmatched messages recorded")
+        for row in rows:
+            local = bot.clinic.local(row.last_seen)
+            click.echo(f"{row.count:5d}  {local:%Y-%m-%d %H:%M}  {row.sample_text}")
 
 
 def register_cli(app: Flask) -> None:
@@ -31,6 +61,7 @@ def register_cli(app: Flask) -> None:
     from linebot_app.richmenu.cli import register_cli as register_richmenu_cli
 
     app.cli.add_command(db_cli)
-    app.cli.add_command(check_config)
+    app.cli.add_command(check_content_command)
+    app.cli.add_command(unmatched_command)
     register_richmenu_cli(app)
     register_consultation_cli(app)

@@ -75,6 +75,7 @@ def bot(library, clinic, session):
     line = FakeLine()
     clock = FixedClock(dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC))
     settings = Settings(channel_secret="0" * 32, channel_access_token="t")
+    topic_actions: dict = {}
 
     def handle(event: dict) -> tuple[str, list[dict]]:
         ctx = EventContext(
@@ -83,7 +84,7 @@ def bot(library, clinic, session):
             clinic=clinic,
             settings=settings,
             clock=clock,
-            services={"line": line},
+            services={"line": line, "topic_actions": topic_actions},
         )
         name, messages = dispatcher.dispatch(ctx)
         if messages:
@@ -91,7 +92,9 @@ def bot(library, clinic, session):
             assert schema_problems(messages) in ([], None)
         return name, messages
 
-    return SimpleNamespace(handle=handle, line=line, session=session, clock=clock)
+    return SimpleNamespace(
+        handle=handle, line=line, session=session, clock=clock, topic_actions=topic_actions
+    )
 
 
 def envelope(kind: str, user: str | None = PATIENT, group: str | None = None, **fields) -> dict:
@@ -233,10 +236,8 @@ def test_registered_topic_actions_replace_the_static_cards(bot, monkeypatch, lib
         started.append(ctx.user_id)
         return [{"type": "text", "text": "好的,請選擇日期"}]
 
-    monkeypatch.setitem(topics.TOPIC_ACTIONS, "booking", start_consultation)
-    monkeypatch.setitem(
-        topics.TOPIC_ACTIONS, "human", lambda ctx: [{"type": "text", "text": "已通知人員"}]
-    )
+    bot.topic_actions["booking"] = start_consultation
+    bot.topic_actions["human"] = lambda ctx: [{"type": "text", "text": "已通知人員"}]
     _, messages = bot.handle(text("我想預約"))
     assert messages == [{"type": "text", "text": "好的,請選擇日期"}]
     _, messages = bot.handle(postback("action=book"))
@@ -254,18 +255,13 @@ def test_answer_text_serves_topic_questions_inside_other_flows(library, clinic):
     messages = topics.answer_text("外泌體安全嗎", library, clinic)
     assert titles(messages) == [library.topics["safety"].title]
     # A plain string never runs actions: the consultation flow will not re-enter itself.
-    topics.TOPIC_ACTIONS["booking"] = lambda ctx: pytest.fail("action must not run")
-    try:
-        messages = topics.answer_text("預約", library, clinic)
-    finally:
-        del topics.TOPIC_ACTIONS["booking"]
+    messages = topics.answer_text("預約", library, clinic)
     assert titles(messages) == [library.topics["booking"].title]
 
 
 def test_answers_never_exceed_five_messages(library, clinic, monkeypatch):
     many = [{"type": "text", "text": str(i)} for i in range(4)]
-    monkeypatch.setitem(topics.TOPIC_ACTIONS, "booking", lambda ctx: many)
-    monkeypatch.setitem(topics.TOPIC_ACTIONS, "human", lambda ctx: many)
-    ctx = SimpleNamespace(user_id=PATIENT)
+    actions = {"booking": lambda ctx: many, "human": lambda ctx: many}
+    ctx = SimpleNamespace(user_id=PATIENT, services={"topic_actions": actions})
     messages = topics.answer_topics(["booking", "safety", "human"], library, clinic, ctx)
     assert len(messages) == 5

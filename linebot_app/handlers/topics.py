@@ -6,8 +6,9 @@ postback `action=topic&topic=<name>` → that card (`topic=a,b` → a carousel);
 `action=human` → the booking / human topics; follow → greeting (with the patient's name when
 LINE gives it); sticker or image → a short reply with the topic menu.
 
-Booking and hand-over belong to other features: they put a callable in `TOPIC_ACTIONS` under the
-topic's name, and it answers instead of the static card.
+Booking and hand-over belong to other features: they put a callable in `bot.topic_actions`
+(reached here as `ctx.services["topic_actions"]`) under the topic's name, and it answers instead
+of the static card.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ log = logging.getLogger(__name__)
 
 Message = dict
 TopicAction = Callable[[EventContext], list[Message]]
-# Filled by other features, e.g. TOPIC_ACTIONS["booking"] = start_consultation.
-TOPIC_ACTIONS: dict[str, TopicAction] = {}
+
+
+def topic_action(ctx: EventContext, topic: str) -> TopicAction | None:
+    """The feature that answers `topic` itself (e.g. booking → the consultation flow), if any."""
+    return (ctx.services.get("topic_actions") or {}).get(topic)
 
 
 def display_name(ctx: EventContext) -> str | None:
@@ -61,7 +65,7 @@ def answer_topics(
     parts: list[list[Message] | None] = []
     static: list[str] = []
     for topic in topics:
-        action = TOPIC_ACTIONS.get(topic) if ctx is not None and run_actions else None
+        action = topic_action(ctx, topic) if ctx is not None and run_actions else None
         if action is not None:
             parts.append(list(action(ctx) or []))
         else:
