@@ -42,6 +42,11 @@
     return new Date(ms).toLocaleTimeString("zh-TW", options);
   }
 
+  function isCarousel(message) {
+    const inner = message.contents || message.template || {};
+    return ["carousel", "image_carousel"].includes(inner.type);
+  }
+
   // --- one phone --------------------------------------------------------------------------
   class Pane {
     constructor(root) {
@@ -146,7 +151,8 @@
       if (!action) return;
       if (!input.value) { toast("請選擇日期時間 Please pick a value"); return; }
       if (input.validity.rangeUnderflow || input.validity.rangeOverflow || !input.checkValidity()) {
-        toast("超出可選範圍 Outside the allowed range " + (input.min || "…") + " – " + (input.max || "…"));
+        const bound = (value) => (value || "…").replace("T", " ");
+        toast("超出可選範圍 Outside the allowed range " + bound(input.min) + " – " + bound(input.max));
         return;
       }
       const params = {};
@@ -189,6 +195,7 @@
     addBot(message, entry) {
       const continued = this.lastRow && this.lastRow.dataset.from === "bot";
       const row = el("div", "row row-in" + (continued ? " continued" : ""));
+      if (isCarousel(message)) row.classList.add("row-wide");
       row.dataset.from = "bot";
       row.dataset.sender = "bot";
       const avatar = el("div", "avatar", continued ? "" : (state.bot.name || "B").slice(0, 1));
@@ -357,6 +364,7 @@
     if (data.patient.chatId !== state.patientChat) {
       if (state.patientChat) state.panes.patient.clear();
       state.patientChat = data.patient.chatId;
+      document.body.dataset.patient = state.patientChat;
     }
     (data.entries || []).forEach((entry) => state.panes[entry.pane].add(entry));
     state.cursor = data.cursor;
@@ -405,6 +413,7 @@
     state.bot = data.bot;
     state.timeZone = data.timeZone;
     state.patientChat = data.patient.chatId;
+    document.body.dataset.patient = state.patientChat;
     state.names = data.names;
     state.staffUser = data.staff.userId;
     if (data.richMenu) state.panes.patient.menu = new RichMenu(state.panes.patient, data.richMenu);
