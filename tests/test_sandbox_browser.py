@@ -81,7 +81,11 @@ def _wait_healthy(url: str, server: subprocess.Popen, timeout: float = 45.0) -> 
 def app_url(tmp_path_factory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("make-run")
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "SANDBOX"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LINE_", "SANDBOX")) or k == "LINE_OPENAPI_DIR"
+    }
     env.update(DATABASE_URL=f"sqlite:///{workdir / 'linebot.sqlite3'}", PORT=str(port))
     *setup, serve = make_run_commands(port)
     for line in setup:
