@@ -29,7 +29,7 @@ test: $(STAMP) browser-deps
 ## Debian's Chromium for the browser tests (skipped when it cannot be installed, except in CI).
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null) \
 		|| echo "could not install chromium: browser tests will skip (fail under CI=true)"; \
 	fi
 
