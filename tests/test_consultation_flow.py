@@ -3,8 +3,12 @@ the fake LINE server, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+
 from sqlalchemy import select
 
+from linebot_app.clock import FixedClock
 from linebot_app.consultation.models import ConsultationRequest, StatusChange
 from linebot_app.models import ConversationState
 from tests.support.consultation_chat import (
@@ -120,8 +124,6 @@ def test_times_outside_the_bookable_window_or_hours_are_refused_with_the_reason(
 
 
 def test_closed_dates_from_config_are_refused(runner, tmp_path):
-    import shutil
-
     config = tmp_path / "config"
     shutil.copytree("config", config)
     clinic = (config / "clinic.yaml").read_text(encoding="utf-8")
@@ -285,9 +287,6 @@ def test_asking_to_book_again_mid_flow_picks_up_the_pending_step(runner):
 
 
 def test_booking_outside_opening_hours_says_when_staff_will_answer(runner):
-    from linebot_app.clock import FixedClock
-    import datetime as dt
-
     friday_night = FixedClock(dt.datetime(2026, 12, 4, 14, 0, tzinfo=dt.UTC))  # 22:00 Taipei
     running = start_bot(runner, clock=friday_night)
     chat = Chat(running, PATIENT)

@@ -16,7 +16,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from linebot_app.consultation.config import Wording, load_consultation_config
 from linebot_app.consultation.models import ConsultationRequest, RequestStatus
@@ -141,6 +141,7 @@ def purge() -> None:
 
 
 @click.command("send-reminders")
+@with_appcontext
 def send_reminders_command() -> None:
     """Remind patients of tomorrow's confirmed consultations (once each); run daily."""
     report = send_reminders(_bot(), _wording())
