@@ -14,6 +14,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,13 @@ def _error(status: int, message: str):
 @webhook.post("/callback")
 def callback():
     bot = current_app.extensions["bot"]
-    if (request.content_length or 0) > MAX_BODY_BYTES:
+    request.max_content_length = MAX_BODY_BYTES  # also bounds chunked bodies while reading
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
         return _error(413, "request body over 1 MiB")
-    body = request.get_data(cache=False)
-    if len(body) > MAX_BODY_BYTES:
-        return _error(413, "request body over 1 MiB")
+    if request.content_length is None and len(body) >= MAX_BODY_BYTES:
+        return _error(413, "request body over 1 MiB")  # a chunked body, cut off at the limit
     if not signature_is_valid(body, request.headers.get("X-Line-Signature"), bot.settings.channel_secret):
         log.warning("webhook refused: missing or invalid X-Line-Signature")
         return _error(400, "invalid signature")

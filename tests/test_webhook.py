@@ -251,3 +251,17 @@ def _wait_status(running, status: str, timeout: float = 10.0) -> None:
             return
         time.sleep(0.02)
     raise AssertionError(f"inbox statuses {[r.status for r in inbox_rows(running)]}, wanted {status}")
+
+
+def test_chunked_body_over_one_mebibyte_is_refused(running):
+    import http.client
+
+    body = b'{"events": [], "padding": "' + b"x" * (1024 * 1024) + b'"}'
+    host, port = running.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    chunks = (body[i:i + 65536] for i in range(0, len(body), 65536))
+    connection.request("POST", "/callback", body=chunks, encode_chunked=True,
+                       headers={"X-Line-Signature": sign(body, running.bot.settings.channel_secret),
+                                "Transfer-Encoding": "chunked"})
+    assert connection.getresponse().status == 413
+    assert inbox_rows(running) == []
