@@ -72,3 +72,16 @@ def test_asking_for_a_person_mid_flow_hands_over(runner):
     assert "已通知工作人員" in texts(answer)
     with running.bot.db.session() as session:
         assert session.get(ConversationState, PATIENT) is None
+
+
+def test_after_a_booking_expires_a_question_is_still_answered_and_a_name_is_explained(runner):
+    running = with_topics(runner)
+    chat = Chat(running, PATIENT)
+    chat.tap("action=book")
+    chat.tap_label("外泌體療程")
+    running.clock.advance(hours=2)
+    answer = chat.say("外泌體有副作用嗎？")
+    assert answer[0]["type"] == "flex" and "逾時" not in texts(answer)
+    assert "逾時" in texts(chat.say("王小明"))
+    with running.bot.db.session() as session:
+        assert session.get(ConversationState, PATIENT) is None

@@ -112,6 +112,12 @@ def test_handoff_outside_hours_says_when_staff_answer_and_lasts_into_the_morning
     assert handoff.silent_until == monday_ten + dt.timedelta(minutes=180)
 
 
+def test_handoff_during_the_lunch_break_says_staff_answer_after_lunch(runner):
+    lunch = FixedClock(dt.datetime(2026, 12, 3, 5, 0, tzinfo=dt.UTC))  # Thursday 13:00 Taipei
+    running = start_bot(runner, clock=lunch)
+    assert "12/3（週四）14:00 起回覆" in texts(Chat(running, PATIENT).tap("action=human"))
+
+
 def test_handoff_words_start_it_when_topics_are_routed(runner):
     running = start_bot(runner)
     if "topics.question" not in [lst.name for lst in running.bot.dispatcher.listeners]:

@@ -68,13 +68,20 @@ class Booking:
         return self._prompt(ctx, flow, flow.state, first=True)
 
     def in_progress(self, ctx: EventContext) -> bool:
-        """Matcher: text in a 1:1 chat whose booking is under way."""
-        return (ctx.is_one_to_one and ctx.event_type == "message" and ctx.message_type == "text"
-                and self.conversation.find(ctx) is not None)
+        """Matcher: text in a 1:1 chat whose booking is under way, or has just run out (then
+        we say so, unless the text is a topic question the cards can answer)."""
+        if not (ctx.is_one_to_one and ctx.event_type == "message" and ctx.message_type == "text"):
+            return False
+        flow, expired = self.conversation.peek(ctx)
+        if flow is None:
+            return False
+        return not expired or not self.desk.topic_answers.topics(ctx.text)
 
     def on_text(self, ctx: EventContext) -> list[Message]:
         flow = self.conversation.find(ctx)
-        return self.conversation.handle(ctx, flow) if flow else []
+        if flow is None:
+            return [render.text(self.desk.say("flow_expired"), [self.desk.book_button()])]
+        return self.conversation.handle(ctx, flow)
 
     def on_button(self, ctx: EventContext) -> list[Message]:
         """`action=booking`: a step's button, accepted only from the flow it was sent in."""
@@ -207,7 +214,7 @@ class Booking:
         closed = self.desk.closed_note(now, "closed_now")
         if closed:
             lines.append(closed)
-        return [render.text("\n".join(lines))]
+        return [render.text("\n".join(lines), [self.desk.my_requests_button()])]
 
     # --- asking ---------------------------------------------------------------------------
     def _advance(self, ctx: EventContext, flow: Flow) -> list[Message]:

@@ -63,6 +63,7 @@ class Buttons(_Strict):
     submit: str = Label
     edit: str = Label
     book: str = Label
+    my_requests: str = Label
     cancel_request: str = Label
     confirm_cancel_request: str = Label
     keep_request: str = Label

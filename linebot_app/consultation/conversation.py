@@ -56,17 +56,23 @@ class Conversation:
     fallbacks: list[tuple[FlowPredicate, StateHandler]]
     timeout: dt.timedelta
 
-    def find(self, ctx: EventContext) -> Flow | None:
-        """The chat's flow in this conversation, or None (an expired one is deleted)."""
+    def peek(self, ctx: EventContext) -> tuple[Flow | None, bool]:
+        """The chat's flow in this conversation and whether it has expired; changes nothing."""
         row = ctx.session.get(ConversationState, ctx.chat_id) if ctx.chat_id else None
         if row is None or row.conversation != self.name:
-            return None
-        if row.expires_at is not None and row.expires_at <= ctx.clock.now():
-            ctx.session.delete(row)
-            return None
+            return None, False
+        expired = row.expires_at is not None and row.expires_at <= ctx.clock.now()
         data = dict(row.data or {})
         token = data.pop("_token", "")
-        return Flow(chat_key=row.chat_key, state=row.state, token=token, data=data)
+        return Flow(chat_key=row.chat_key, state=row.state, token=token, data=data), expired
+
+    def find(self, ctx: EventContext) -> Flow | None:
+        """The chat's live flow, or None (an expired one is deleted, with what was typed)."""
+        flow, expired = self.peek(ctx)
+        if flow is not None and expired:
+            self.forget(ctx, flow.chat_key)
+            return None
+        return flow
 
     def begin(self, ctx: EventContext, state: str, data: dict[str, Any] | None = None) -> Flow:
         return Flow(chat_key=ctx.chat_id or "", state=state, token=new_flow_token(),

@@ -116,6 +116,10 @@ class Desk:
     def cancel_button(self, data: str) -> dict:
         return render.postback(self.config.buttons.cancel, data, self.config.buttons.cancel)
 
+    def my_requests_button(self) -> dict:
+        label = self.config.buttons.my_requests
+        return render.postback(label, render.data(action="my_requests"), label)
+
     def book_button(self) -> dict:
         label = self.config.buttons.book
         return render.postback(label, render.data(action="book"), label)
