@@ -319,3 +319,129 @@ def test_gallery_shows_every_card(page, app_url):
     page.locator('[data-topic="side_effects"]').screenshot(
         path=str(ARTIFACTS / "gallery-side_effects.png")
     )
+
+
+SPECIMEN = {
+    "type": "flex",
+    "altText": "specimen",
+    "contents": {
+        "type": "carousel",
+        "contents": [
+            {
+                "type": "bubble",
+                "size": "kilo",
+                "hero": {"type": "image", "url": "data:,", "size": "full", "aspectRatio": "2:1"},
+                "body": {
+                    "type": "box",
+                    "layout": "vertical",
+                    "spacing": "md",
+                    "contents": [
+                        {
+                            "type": "text",
+                            "text": "Title",
+                            "size": "xl",
+                            "weight": "bold",
+                            "color": "#123456",
+                            "align": "center",
+                        },
+                        {
+                            "type": "box",
+                            "layout": "horizontal",
+                            "margin": "xxl",
+                            "contents": [
+                                {"type": "text", "text": "a", "flex": 1},
+                                {"type": "separator", "color": "#FF0000"},
+                                {"type": "text", "text": "b", "flex": 3, "wrap": True},
+                            ],
+                        },
+                        {
+                            "type": "box",
+                            "layout": "baseline",
+                            "contents": [
+                                {"type": "icon", "url": "data:,"},
+                                {"type": "text", "text": "c", "flex": 0},
+                            ],
+                        },
+                    ],
+                },
+                "footer": {
+                    "type": "box",
+                    "layout": "vertical",
+                    "contents": [
+                        {
+                            "type": "button",
+                            "style": "primary",
+                            "height": "sm",
+                            "action": {"type": "postback", "label": "P", "data": "p=1"},
+                        },
+                        {
+                            "type": "button",
+                            "style": "secondary",
+                            "color": "#00FF00",
+                            "action": {"type": "message", "label": "S", "text": "s"},
+                        },
+                        {
+                            "type": "button",
+                            "style": "link",
+                            "action": {"type": "uri", "label": "Call", "uri": "tel:062527333"},
+                        },
+                    ],
+                },
+                "styles": {"footer": {"separator": True, "separatorColor": "#0000FF"}},
+            },
+            {"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": []}},
+        ],
+    },
+}
+
+
+def test_flex_renderer_follows_lines_layout_rules(page, app_url):
+    """flex.js draws boxes, texts, buttons, separators and images the way LINE sizes them."""
+    page.goto(app_url + "/gallery")
+    found = page.evaluate(
+        """(message) => {
+            const root = window.LineMessages.render(message, () => {});
+            document.body.appendChild(root);
+            const css = (node) => getComputedStyle(node);
+            const bubble = root.querySelector(".lm-bubble");
+            const [title, a, b, c] = root.querySelectorAll(".lm-text");
+            const [horizontal, baseline] = root.querySelectorAll(".lm-box .lm-box");
+            const buttons = [...root.querySelectorAll(".lm-button-control")];
+            return {
+                bubbles: root.querySelectorAll(".lm-bubble").length,
+                width: bubble.style.width,
+                titleSize: css(title).fontSize,
+                titleWeight: css(title.firstChild).fontWeight,
+                titleColor: css(title.firstChild).color,
+                titleAlign: css(title.firstChild).textAlign,
+                horizontal: css(horizontal).flexDirection,
+                horizontalMargin: css(horizontal).marginTop,
+                flexA: css(a).flexGrow, flexB: css(b).flexGrow,
+                wrapB: css(b.firstChild).whiteSpace, wrapA: css(a.firstChild).whiteSpace,
+                separator: css(root.querySelector(".lm-separator")).borderLeftColor,
+                baseline: css(baseline).alignItems,
+                heroRatio: root.querySelector(".lm-image-sizer").style.paddingBottom,
+                buttons: buttons.map((x) => [x.tagName, css(x).backgroundColor, css(x).color,
+                                             css(x).height]),
+                tel: buttons[2].getAttribute("href"),
+                footerLine: css(root.querySelector(".lm-footer")).borderTopColor,
+            };
+        }""",
+        SPECIMEN,
+    )
+    assert found["bubbles"] == 2 and found["width"] == "260px"
+    assert found["titleSize"] == "22px" and found["titleWeight"] == "700"
+    assert found["titleColor"] == "rgb(18, 52, 86)" and found["titleAlign"] == "center"
+    assert found["horizontal"] == "row" and found["horizontalMargin"] == "20px"
+    assert (found["flexA"], found["flexB"]) == ("1", "3")
+    assert (found["wrapA"], found["wrapB"]) == ("nowrap", "pre-wrap")
+    assert found["separator"] == "rgb(255, 0, 0)"
+    assert found["baseline"] == "baseline"
+    assert found["heroRatio"] == "50%"
+    assert found["buttons"] == [
+        ["BUTTON", "rgb(23, 201, 80)", "rgb(255, 255, 255)", "40px"],
+        ["BUTTON", "rgb(0, 255, 0)", "rgb(17, 17, 17)", "52px"],
+        ["A", "rgba(0, 0, 0, 0)", "rgb(66, 101, 154)", "52px"],
+    ]
+    assert found["tel"] == "tel:062527333"
+    assert found["footerLine"] == "rgb(0, 0, 255)"
