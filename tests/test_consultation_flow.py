@@ -4,6 +4,7 @@ the fake LINE server, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 
 from sqlalchemy import select
@@ -81,6 +82,22 @@ def test_patient_books_consultation_with_datetimepicker_in_six_steps(runner):
     assert_schema_clean(running.platform)
 
 
+def test_names_and_phones_never_reach_the_log(runner, caplog):
+    caplog.set_level(logging.DEBUG)
+    running = start_bot(runner)
+    running.platform.set_profile(PATIENT, "小明的LINE名字")
+    chat = Chat(running, PATIENT)
+    review = book_until_review(chat)
+    chat.tap_label("確認送出", messages=review)
+    chat.tap("action=human")
+    running.platform.wait_for(lambda: len(running.platform.delivered(STAFF_GROUP)) == 2)
+    logged = "\n".join(record.getMessage() for record in caplog.records
+                       if record.name != "werkzeug")  # the test servers' access logs
+    assert "booking.step" in logged  # the log was captured
+    for secret in ("王小明", "0912", "912345678", "小明的LINE名字", PATIENT):
+        assert secret not in logged
+
+
 def test_name_and_phone_in_one_message_skip_the_phone_question(runner):
     running = start_bot(runner)
     chat = Chat(running, PATIENT)
@@ -145,7 +162,11 @@ def test_invalid_name_and_phone_are_refused_with_an_example(runner):
         answer = chat.say(wrong)
         assert "例如 0912-345-678" in texts(answer), wrong
     assert "個人資料" in texts(chat.say("０９１２３４５６７８"))  # fullwidth digits are fine
-    assert "同意" in texts(chat.say("好喔"))
+    assert "請點「同意」或「不同意」" in texts(chat.say("好喔"))
+    review = chat.tap_label("同意")
+    assert "請點「確認送出」" in texts(chat.say("嗯"))
+    assert "想修改哪一項" in texts(chat.tap_label("修改", messages=review))
+    assert "想修改哪一項" in texts(chat.say("都不要"))
     assert_schema_clean(chat.platform)
 
 

@@ -21,7 +21,7 @@ MAX_TEXT = 5000
 
 
 def data(**fields: object) -> str:
-    """Postback data as a query string; the request ID, when present, goes last."""
+    """Postback data as a query string (LINE allows 300 characters); None values are left out."""
     encoded = urlencode({k: v for k, v in fields.items() if v is not None})
     if len(encoded) > MAX_DATA:
         raise ValueError(f"postback data longer than {MAX_DATA} characters: {encoded[:60]}...")
