@@ -19,6 +19,35 @@ def db_upgrade() -> None:
     click.echo(f"database schema is up to date ({current_app.extensions['bot'].db.dialect})")
 
 
+inbox_cli = AppGroup("inbox", help="The webhook inbox and push outbox.")
+
+
+@inbox_cli.command("prune")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=0),
+              help="Keep handled events and sent pushes this many days.")
+def inbox_prune(days: int) -> None:
+    """Delete handled webhook events and sent pushes older than --days (run daily)."""
+    import datetime as dt
+
+    from linebot_app.retention import prune
+
+    bot = current_app.extensions["bot"]
+    result = prune(bot.db, bot.clock.now() - dt.timedelta(days=days))
+    click.echo(f"deleted {result.events} handled event(s) and {result.pushes} push(es) "
+               f"older than {days} day(s)")
+
+
+@inbox_cli.command("status")
+def inbox_status() -> None:
+    """Count inbox events by status (pending, processing, done, expired, failed...)."""
+    bot = current_app.extensions["bot"]
+    counts = bot.inbox.counts()
+    for status, count in sorted(counts.items()):
+        click.echo(f"{status:12s} {count}")
+    if not counts:
+        click.echo("the inbox is empty")
+
+
 @click.command("check-content")
 def check_content_command() -> None:
     """Validate config/ and replies/: schema, LINE limits, banned wording, review status.
@@ -61,6 +90,7 @@ def register_cli(app: Flask) -> None:
     from linebot_app.richmenu.cli import register_cli as register_richmenu_cli
 
     app.cli.add_command(db_cli)
+    app.cli.add_command(inbox_cli)
     app.cli.add_command(check_content_command)
     app.cli.add_command(unmatched_command)
     register_richmenu_cli(app)

@@ -71,3 +71,24 @@ def test_unmatched_lists_what_patients_asked_masked(running, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].split()[0] == "2" and "保養品" in lines[0]
     assert "0912345678" not in result.stdout
+
+
+def test_inbox_prune_deletes_handled_events_and_keeps_waiting_ones(runner):
+    from linebot_app.models import InboxEvent
+
+    running = runner.start()
+    user = running.platform.new_user_id()
+    running.send(running.platform.text_event(user, "你好"))
+    running.platform.wait_for_deliveries(1, chat_id=user)
+    running.wait_idle()
+    runner.stop(running)
+    idle = runner.start(worker=False)  # its events stay pending
+    idle.send(idle.platform.text_event(user, "還在等"))
+
+    cli = idle.app.test_cli_runner()
+    result = cli.invoke(args=["inbox", "prune", "--days", "0"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 handled event(s)" in result.output
+    with idle.bot.db.session() as session:
+        assert [row.status for row in session.query(InboxEvent)] == ["pending"]
+    assert "pending" in cli.invoke(args=["inbox", "status"]).output
