@@ -67,7 +67,9 @@ def build_bot(settings: Settings, clock: Clock) -> Bot:
     clinic = load_clinic(settings.config_dir / "clinic.yaml")
     replies, warnings = load_checked_replies(settings.replies_dir, settings.config_dir, clinic)
     if warnings:
-        log.info("content warnings (see `flask --app linebot_app check-content`): %d", len(warnings))
+        log.info(
+            "content warnings (see `flask --app linebot_app check-content`): %d", len(warnings)
+        )
     return Bot(
         settings=settings,
         clinic=clinic,

@@ -23,8 +23,13 @@ inbox_cli = AppGroup("inbox", help="The webhook inbox and push outbox.")
 
 
 @inbox_cli.command("prune")
-@click.option("--days", default=30, show_default=True, type=click.IntRange(min=0),
-              help="Keep handled events and sent pushes this many days.")
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Keep handled events and sent pushes this many days.",
+)
 def inbox_prune(days: int) -> None:
     """Delete handled webhook events and sent pushes older than --days (run daily)."""
     import datetime as dt
@@ -33,8 +38,10 @@ def inbox_prune(days: int) -> None:
 
     bot = current_app.extensions["bot"]
     result = prune(bot.db, bot.clock.now() - dt.timedelta(days=days))
-    click.echo(f"deleted {result.events} handled event(s) and {result.pushes} push(es) "
-               f"older than {days} day(s)")
+    click.echo(
+        f"deleted {result.events} handled event(s) and {result.pushes} push(es) "
+        f"older than {days} day(s)"
+    )
 
 
 @inbox_cli.command("status")

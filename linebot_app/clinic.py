@@ -125,7 +125,7 @@ class ClinicConfig(BaseModel):
         return None
 
     def hours_lines(self) -> list[str]:
-        """Human-readable opening hours, one line per weekday, e.g. '週一 10:00-12:30、14:00-20:00'."""
+        """Opening hours, one line per weekday, e.g. '週一 10:00-12:30、14:00-20:00'."""
         lines = []
         for day in WEEKDAYS:
             ranges = self.opening_hours.get(day, [])

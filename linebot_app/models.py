@@ -116,7 +116,7 @@ class LineUser(Base):
 
 
 class ConversationState(Base):
-    """Where a chat stands in a multi-step conversation (e.g. booking); any worker can continue it."""
+    """Where a chat stands in a multi-step conversation (e.g. booking); any worker continues it."""
 
     __tablename__ = "conversation_states"
 

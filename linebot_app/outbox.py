@@ -76,6 +76,13 @@ class Outbox:
                 row.sent_at = now_fn() if result.delivered else None
                 row.error = None if result.delivered else f"{result.status} {result.detail}"[:500]
             accepted += int(result.delivered)
-            log.info(logfmt(push=push_id, to=short_id(to), outcome=result.outcome,
-                            status=result.status, attempts=result.attempts))
+            log.info(
+                logfmt(
+                    push=push_id,
+                    to=short_id(to),
+                    outcome=result.outcome,
+                    status=result.status,
+                    attempts=result.attempts,
+                )
+            )
         return accepted

@@ -76,7 +76,9 @@ def _run_handler(bot: Bot, claimed: ClaimedEvent) -> tuple[str, list[dict], list
         )
         handler, messages = bot.dispatcher.dispatch(ctx)
         if len(messages) > MAX_MESSAGES_PER_REPLY:
-            log.error("handler %s returned %d messages; sending the first 5", handler, len(messages))
+            log.error(
+                "handler %s returned %d messages; sending the first 5", handler, len(messages)
+            )
             messages = messages[:MAX_MESSAGES_PER_REPLY]
         now = bot.clock.now()
         push_ids = [
@@ -87,7 +89,9 @@ def _run_handler(bot: Bot, claimed: ClaimedEvent) -> tuple[str, list[dict], list
     return handler, messages, push_ids
 
 
-def _deliver_reply(bot: Bot, claimed: ClaimedEvent, reply: list[dict]) -> tuple[str, str, str | None]:
+def _deliver_reply(
+    bot: Bot, claimed: ClaimedEvent, reply: list[dict]
+) -> tuple[str, str, str | None]:
     event = claimed.event
     token = event.get("replyToken")
     if not reply:
@@ -109,10 +113,15 @@ def _push_instead(bot: Bot, claimed: ClaimedEvent, reply: list[dict], reason: st
     if not bot.settings.push_when_reply_token_expired or not chat_id:
         return InboxStatus.EXPIRED, reason, None
     with bot.db.session() as session:
-        push = bot.outbox.enqueue(session, chat_id, reply, bot.clock.now(), claimed.webhook_event_id)
+        push = bot.outbox.enqueue(
+            session, chat_id, reply, bot.clock.now(), claimed.webhook_event_id
+        )
     sent = bot.outbox.send(bot.outbox.claim(bot.clock.now(), _lease(bot), [push.id]), bot.clock.now)
-    return (InboxStatus.DONE, reason + "_pushed", None) if sent else (
-        InboxStatus.FAILED, reason + "_push_failed", "push failed")
+    return (
+        (InboxStatus.DONE, reason + "_pushed", None)
+        if sent
+        else (InboxStatus.FAILED, reason + "_push_failed", "push failed")
+    )
 
 
 def _send_pushes(bot: Bot, claimed: ClaimedEvent, push_ids: list[int]) -> None:

@@ -118,7 +118,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     if bool(secret) != bool(token):
         missing = "LINE_CHANNEL_ACCESS_TOKEN" if secret else "LINE_CHANNEL_SECRET"
-        problems.append(f"{missing}: missing (the other LINE credential is set). {CREDENTIALS_HELP}")
+        problems.append(
+            f"{missing}: missing (the other LINE credential is set). {CREDENTIALS_HELP}"
+        )
     elif not has_credentials and not sandbox:
         for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
             problems.append(f"{name}: missing (SANDBOX=0). {CREDENTIALS_HELP}")
@@ -161,7 +163,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         (env.get("DATABASE_URL") or "").strip() or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     )
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
-        problems.append(f"DATABASE_URL: only sqlite:/// and postgresql:// URLs are supported")
+        problems.append("DATABASE_URL: only sqlite:/// and postgresql:// URLs are supported")
 
     settings = Settings(
         channel_secret=secret,

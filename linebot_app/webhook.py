@@ -44,7 +44,9 @@ def callback():
         return _error(413, "request body over 1 MiB")
     if request.content_length is None and len(body) >= MAX_BODY_BYTES:
         return _error(413, "request body over 1 MiB")  # a chunked body, cut off at the limit
-    if not signature_is_valid(body, request.headers.get("X-Line-Signature"), bot.settings.channel_secret):
+    if not signature_is_valid(
+        body, request.headers.get("X-Line-Signature"), bot.settings.channel_secret
+    ):
         log.warning("webhook refused: missing or invalid X-Line-Signature")
         return _error(400, "invalid signature")
     try:

@@ -1,4 +1,4 @@
-"""Fixtures: a fake LINE platform on 127.0.0.1, the real app on a real HTTP server, per-test databases.
+"""Fixtures: a fake LINE platform on 127.0.0.1, the real app on real HTTP, per-test databases.
 
 Every app-level test runs on SQLite and on PostgreSQL. PostgreSQL tests skip with a reason when
 no server answers, except under CI=true, where they must run.
@@ -63,8 +63,11 @@ def create_postgres_database(server_url: str) -> str:
     with engine.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return str(make_url(normalise_database_url(server_url)).set(database=name).render_as_string(
-        hide_password=False))
+    return str(
+        make_url(normalise_database_url(server_url))
+        .set(database=name)
+        .render_as_string(hide_password=False)
+    )
 
 
 def drop_postgres_database(url: str) -> None:
@@ -98,7 +101,9 @@ def fake_line(request) -> Iterator[FakeLineServer]:
     with FakeLineServer(platform) as server:
         yield server
     if request.node.get_closest_marker("sends_invalid_bodies") is None:
-        assert [str(v) for v in platform.schema_errors] == [], "the bot sent bodies LINE would refuse"
+        assert [str(v) for v in platform.schema_errors] == [], (
+            "the bot sent bodies LINE would refuse"
+        )
 
 
 def make_settings(database_url: str, line_url: str, **overrides) -> Settings:

@@ -15,8 +15,9 @@ def flask(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "SANDBOX"))}
     environment.update(env)
     command = [str(Path(sys.executable).parent / "flask"), "--app", "linebot_app", *args]
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=environment, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        command, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_content_passes_on_the_shipped_content_and_lists_unreviewed_cards(tmp_path):
@@ -30,9 +31,14 @@ def test_broken_content_stops_the_app_and_check_content_with_file_and_field(tmp_
     replies = tmp_path / "replies"
     shutil.copytree(PROJECT_ROOT / "replies", replies)
     card = replies / "safety.yaml"
-    card.write_text(card.read_text(encoding="utf-8").replace("title:", "titel:", 1), encoding="utf-8")
-    result = flask("check-content", REPLIES_DIR=str(replies),
-                   DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    card.write_text(
+        card.read_text(encoding="utf-8").replace("title:", "titel:", 1), encoding="utf-8"
+    )
+    result = flask(
+        "check-content",
+        REPLIES_DIR=str(replies),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
     assert result.returncode == 2
     assert f"{card}: title: Field required" in result.stderr
     assert "Traceback" not in result.stderr
@@ -44,8 +50,11 @@ def test_banned_wording_fails_the_check(tmp_path):
     card = replies / "side_effects.yaml"
     text = card.read_text(encoding="utf-8")
     card.write_text(text.replace("summary: ", "summary: 保證零風險。", 1), encoding="utf-8")
-    result = flask("check-content", REPLIES_DIR=str(replies),
-                   DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    result = flask(
+        "check-content",
+        REPLIES_DIR=str(replies),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
     assert result.returncode == 2
     assert "side_effects.yaml" in result.stderr and "保證" in result.stderr
 

@@ -69,7 +69,13 @@ def test_every_invalid_setting_is_reported_at_once():
             }
         )
     problems = "\n".join(error.value.problems)
-    for name in ("LINE_CHANNEL_SECRET", "LINE_STAFF_GROUP_ID", "LINE_API_BASE_URL", "PORT", "DATABASE_URL"):
+    for name in (
+        "LINE_CHANNEL_SECRET",
+        "LINE_STAFF_GROUP_ID",
+        "LINE_API_BASE_URL",
+        "PORT",
+        "DATABASE_URL",
+    ):
         assert name in problems
     assert len(error.value.problems) == 5
 

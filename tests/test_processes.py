@@ -79,8 +79,10 @@ def _procfile_command(kind: str, port: int) -> list[str]:
     for line in (PROJECT_ROOT / "Procfile").read_text().splitlines():
         if line.startswith(kind + ":"):
             command = line.split(":", 1)[1].strip().replace("$PORT", str(port))
-            return [str(Path(sys.executable).parent / part) if i == 0 else part
-                    for i, part in enumerate(shlex.split(command))]
+            return [
+                str(Path(sys.executable).parent / part) if i == 0 else part
+                for i, part in enumerate(shlex.split(command))
+            ]
     raise AssertionError(f"Procfile has no {kind}: line")
 
 
@@ -97,18 +99,31 @@ def _wait_healthy(url: str, timeout: float = 30.0) -> None:
     raise AssertionError("the app did not become healthy")
 
 
-def test_procfile_web_serves_signed_webhooks_and_survives_sigkill(database_url, fake_line, tmp_path):
+def test_procfile_web_serves_signed_webhooks_and_survives_sigkill(
+    database_url, fake_line, tmp_path
+):
     platform = fake_line.platform
     port = _free_port()
     env = production_env(database_url, fake_line.url, PORT=str(port), WEB_CONCURRENCY="2")
-    release = subprocess.run(_procfile_command("release", port), env=env, cwd=PROJECT_ROOT,
-                             capture_output=True, text=True, timeout=60)
+    release = subprocess.run(
+        _procfile_command("release", port),
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert release.returncode == 0, release.stderr
 
     def start():
-        return subprocess.Popen(_procfile_command("web", port), env=env, cwd=PROJECT_ROOT,
-                                start_new_session=True, stdout=subprocess.DEVNULL,
-                                stderr=open(tmp_path / "gunicorn.log", "a"))
+        return subprocess.Popen(
+            _procfile_command("web", port),
+            env=env,
+            cwd=PROJECT_ROOT,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=open(tmp_path / "gunicorn.log", "a"),
+        )
 
     url = f"http://127.0.0.1:{port}"
     sender = WebhookSender(url + "/callback", CHANNEL_SECRET)

@@ -15,8 +15,17 @@ from linebot_app.handlers.topics import answer_text
 LABELLED = Path(__file__).parent / "data" / "labelled_messages.yaml"
 ACTION_TOPICS = {"booking", "human"}  # answered by the consultation and hand-over features
 STATIC_TOPICS = [
-    "what", "benefits", "side_effects", "safety", "mechanism", "applications",
-    "future", "references", "contact", "price", "greeting",
+    "what",
+    "benefits",
+    "side_effects",
+    "safety",
+    "mechanism",
+    "applications",
+    "future",
+    "references",
+    "contact",
+    "price",
+    "greeting",
 ]
 
 
@@ -44,14 +53,18 @@ def test_each_topic_question_is_answered_with_its_card(running, topic):
     assert messages[0]["type"] == "flex"
     assert len(messages[0]["altText"]) >= 8  # a sentence a phone notification can show
     if topic != "greeting":
-        assert library.topics[topic].title in json.dumps(messages[0]["contents"], ensure_ascii=False)
+        assert library.topics[topic].title in json.dumps(
+            messages[0]["contents"], ensure_ascii=False
+        )
 
 
 def test_topic_button_postback_answers_like_typing(running):
     user = running.platform.new_user_id()
     running.send(running.platform.postback_event(user, "action=topic&topic=side_effects"))
     [delivery] = running.platform.wait_for_deliveries(1, chat_id=user)
-    assert delivery.messages == render_topics(["side_effects"], running.bot.replies, running.bot.clinic)
+    assert delivery.messages == render_topics(
+        ["side_effects"], running.bot.replies, running.bot.clinic
+    )
 
 
 def test_sticker_gets_a_short_reply_with_the_topic_menu(running):
@@ -83,16 +96,18 @@ def test_labelled_patient_messages_through_the_webhook(running):
     library, clinic = running.bot.replies, running.bot.clinic
     messages = labelled_messages()
     users = [running.platform.new_user_id() for _ in messages]
-    events = [running.platform.text_event(u, m["text"]) for u, m in zip(users, messages)]
+    events = [
+        running.platform.text_event(u, m["text"]) for u, m in zip(users, messages, strict=True)
+    ]
     for start in range(0, len(events), 25):
-        assert running.send(*events[start:start + 25])[0] == 200
+        assert running.send(*events[start : start + 25])[0] == 200
     answered = set(users)
     running.platform.wait_for(
         lambda: answered <= {d.chat_id for d in running.platform.delivered()}, timeout=60
     )
 
     wrong = []
-    for user, message in zip(users, messages):
+    for user, message in zip(users, messages, strict=True):
         [delivery] = running.platform.delivered(user)
         if not message["topics"]:
             if delivery.messages != render_fallback(library, clinic):

@@ -31,7 +31,9 @@ def inbox_rows(running) -> list[InboxEvent]:
 
 def assert_schema_clean(platform) -> None:
     if not platform.schema_checked:
-        pytest.skip("../shared/line-openapi is missing: request bodies not checked against LINE's schema")
+        pytest.skip(
+            "../shared/line-openapi is missing: request bodies not checked against LINE's schema"
+        )
     assert platform.schema_errors == []
 
 
@@ -57,7 +59,9 @@ def test_signed_malformed_json_is_refused(running):
     status, _ = post_raw(running.url, body, headers)
     assert status == 400
     body = b'{"events": "not a list"}'
-    status, _ = post_raw(running.url, body, {"X-Line-Signature": sign(body, running.bot.settings.channel_secret)})
+    status, _ = post_raw(
+        running.url, body, {"X-Line-Signature": sign(body, running.bot.settings.channel_secret)}
+    )
     assert status == 400
 
 
@@ -91,7 +95,9 @@ def test_text_message_is_answered_once_through_the_reply_api(running):
 def test_follow_gets_a_welcome(running):
     running.send(running.platform.follow_event(USER))
     running.platform.wait_for_deliveries(1, chat_id=USER)
-    assert "波士頓醫美診所" in json.dumps(running.platform.delivered(USER)[0].messages, ensure_ascii=False)
+    assert "波士頓醫美診所" in json.dumps(
+        running.platform.delivered(USER)[0].messages, ensure_ascii=False
+    )
     assert_schema_clean(running.platform)
 
 
@@ -181,7 +187,9 @@ def test_lost_reply_response_is_not_answered_twice(running):
 
 
 def test_expired_reply_token_is_recorded_not_retried(running):
-    event = running.platform.text_event(USER, "hello", timestamp_ms=int(time.time() * 1000) - 120_000)
+    event = running.platform.text_event(
+        USER, "hello", timestamp_ms=int(time.time() * 1000) - 120_000
+    )
     running.send(event)
     _wait_status(running, "expired")
     assert running.platform.requests(path="/v2/bot/message/reply") == []
@@ -198,7 +206,9 @@ def test_token_refused_by_line_is_recorded_as_expired(running):
 
 def test_expired_token_is_answered_by_push_when_the_clinic_allows(runner):
     running = runner.start(push_when_reply_token_expired=True)
-    event = running.platform.text_event(USER, "hello", timestamp_ms=int(time.time() * 1000) - 120_000)
+    event = running.platform.text_event(
+        USER, "hello", timestamp_ms=int(time.time() * 1000) - 120_000
+    )
     running.send(event)
     running.platform.wait_for_deliveries(1, chat_id=USER)
     [delivery] = running.platform.delivered(USER)
@@ -250,7 +260,9 @@ def _wait_status(running, status: str, timeout: float = 10.0) -> None:
         if rows and all(row.status == status for row in rows):
             return
         time.sleep(0.02)
-    raise AssertionError(f"inbox statuses {[r.status for r in inbox_rows(running)]}, wanted {status}")
+    raise AssertionError(
+        f"inbox statuses {[r.status for r in inbox_rows(running)]}, wanted {status}"
+    )
 
 
 def test_chunked_body_over_one_mebibyte_is_refused(running):
@@ -259,9 +271,16 @@ def test_chunked_body_over_one_mebibyte_is_refused(running):
     body = b'{"events": [], "padding": "' + b"x" * (1024 * 1024) + b'"}'
     host, port = running.url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
-    chunks = (body[i:i + 65536] for i in range(0, len(body), 65536))
-    connection.request("POST", "/callback", body=chunks, encode_chunked=True,
-                       headers={"X-Line-Signature": sign(body, running.bot.settings.channel_secret),
-                                "Transfer-Encoding": "chunked"})
+    chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
+    connection.request(
+        "POST",
+        "/callback",
+        body=chunks,
+        encode_chunked=True,
+        headers={
+            "X-Line-Signature": sign(body, running.bot.settings.channel_secret),
+            "Transfer-Encoding": "chunked",
+        },
+    )
     assert connection.getresponse().status == 413
     assert inbox_rows(running) == []

@@ -1,7 +1,6 @@
 """Alembic environment: the database URL comes from the app's settings (or -x url=...)."""
 
 from alembic import context
-from sqlalchemy import pool
 
 from linebot_app.db import create_db_engine
 from linebot_app.model_registry import metadata
@@ -20,8 +19,9 @@ def run_migrations() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata,
-                      literal_binds=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:
