@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,12 +14,79 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def _prepare_sqlite(engine: Engine) -> None:
+class _SQLiteWriteGate:
+    """One write transaction at a time per process, queued on a lock that wakes the next thread
+    the moment COMMIT/ROLLBACK returns. SQLite itself allows one writer per file, and its busy
+    handler waits in sleeps that grow to 100 ms, so many threads queueing there wait far longer
+    than the lock is held. Between processes, BEGIN IMMEDIATE is retried every few milliseconds.
+    """
+
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+        self._lock = threading.Lock()
+
+    def begin(self, dbapi_connection: _GatedConnection, execute) -> None:
+        deadline = time.monotonic() + self.timeout
+        if not self._lock.acquire(timeout=self.timeout):
+            raise sqlite3.OperationalError("database is locked (write queue timeout)")
+        try:
+            execute("PRAGMA busy_timeout=0")
+            delay = 0.0005
+            while True:
+                try:
+                    execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.004)
+            execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+        except BaseException:
+            self._lock.release()
+            raise
+        dbapi_connection.gate = self
+
+    def release(self, dbapi_connection: _GatedConnection) -> None:
+        if dbapi_connection.gate is not None:
+            dbapi_connection.gate = None
+            self._lock.release()
+
+
+class _GatedConnection(sqlite3.Connection):
+    """pysqlite connection that leaves the write gate once its transaction has ended."""
+
+    gate: _SQLiteWriteGate | None = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if self.gate is not None:
+                self.gate.release(self)
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            if self.gate is not None:
+                self.gate.release(self)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self.gate is not None:
+                self.gate.release(self)
+
+
+def _prepare_sqlite(engine: Engine, busy_timeout: float) -> None:
     """WAL, a busy timeout, and BEGIN IMMEDIATE so concurrent writers queue instead of failing.
 
     pysqlite's own transaction handling starts transactions lazily and as DEFERRED, which lets
     two processes read-then-write and deadlock; SQLAlchemy's documented recipe takes over BEGIN.
     """
+    gate = _SQLiteWriteGate(busy_timeout)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -24,13 +94,14 @@ def _prepare_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_connection = connection.connection.dbapi_connection
+        gate.begin(dbapi_connection, dbapi_connection.execute)
 
 
 def create_db_engine(database_url: str, pool_size: int = 10) -> Engine:
@@ -39,9 +110,11 @@ def create_db_engine(database_url: str, pool_size: int = 10) -> Engine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"timeout": 10, "check_same_thread": False}, pool_size=pool_size
+            url,
+            connect_args={"timeout": 10, "check_same_thread": False, "factory": _GatedConnection},
+            pool_size=pool_size,
         )
-        _prepare_sqlite(engine)
+        _prepare_sqlite(engine, busy_timeout=10.0)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 

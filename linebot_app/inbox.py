@@ -1,8 +1,9 @@
 """The durable inbox: webhook events are stored before LINE gets its 200, then claimed by workers.
 
-Claiming is safe across threads, gunicorn workers and instances: on PostgreSQL candidate rows are
-locked with `FOR UPDATE SKIP LOCKED` and each chat is serialised with a transaction-scoped
-advisory lock; on SQLite every write transaction is `BEGIN IMMEDIATE`, so claims queue.
+Claiming is safe across threads, gunicorn workers and instances: on PostgreSQL each chat is
+serialised with a transaction-scoped advisory lock and the rows taken are locked with
+`FOR UPDATE SKIP LOCKED`; on SQLite every write transaction is `BEGIN IMMEDIATE`, so claims queue.
+Webhook writes are group-committed: concurrent requests share one transaction.
 Events of one chat are handled one at a time and in order, so a conversation never races itself.
 """
 
@@ -12,14 +13,16 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from linebot_app.db import Database
+from linebot_app.group_commit import GroupCommit
 from linebot_app.models import InboxEvent, InboxStatus
 
 CLAIM_SCAN_LIMIT = 64
@@ -58,6 +61,22 @@ def chat_key_of(event: dict[str, Any]) -> str | None:
     return key if isinstance(key, str) else None
 
 
+def _inbox_row(event: dict[str, Any], event_id: str, now: dt.datetime) -> dict[str, Any]:
+    timestamp = event.get("timestamp")
+    return dict(
+        webhook_event_id=event_id,
+        event_type=str(event.get("type", ""))[:40],
+        chat_key=chat_key_of(event),
+        payload=json.dumps(event, ensure_ascii=False),
+        event_timestamp_ms=timestamp if isinstance(timestamp, int) else None,
+        is_redelivery=bool((event.get("deliveryContext") or {}).get("isRedelivery")),
+        duplicates_seen=0,
+        received_at=now,
+        status=InboxStatus.PENDING,
+        attempts=0,
+    )
+
+
 def worker_identity() -> str:
     return f"{os.uname().nodename}/{os.getpid()}"
 
@@ -65,44 +84,57 @@ def worker_identity() -> str:
 class Inbox:
     def __init__(self, db: Database):
         self.db = db
+        insert = pg_insert if db.is_postgres else sqlite_insert
+        self._insert_statement = (
+            insert(InboxEvent.__table__)
+            .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+            .returning(InboxEvent.webhook_event_id)
+        )
+        self._group_commit = GroupCommit(self._store_batch)
 
     # --- webhook side -------------------------------------------------------------------
     def store(self, events: list[dict[str, Any]], now: dt.datetime) -> StoreResult:
-        """Insert events in one transaction; an event already stored only bumps a counter."""
+        """Store events durably (committed on return); an event already stored only bumps a
+        counter. Concurrent calls share one transaction (see group_commit)."""
         if not events:
             return StoreResult(0, 0)
-        insert = pg_insert if self.db.is_postgres else sqlite_insert
-        new = 0
-        with self.db.session() as session:
-            for event in events:
-                event_id = event_id_of(event)
-                timestamp = event.get("timestamp")
-                statement = (
-                    insert(InboxEvent)
-                    .values(
-                        webhook_event_id=event_id,
-                        event_type=str(event.get("type", ""))[:40],
-                        chat_key=chat_key_of(event),
-                        payload=json.dumps(event, ensure_ascii=False),
-                        event_timestamp_ms=timestamp if isinstance(timestamp, int) else None,
-                        is_redelivery=bool((event.get("deliveryContext") or {}).get("isRedelivery")),
-                        duplicates_seen=0,
-                        received_at=now,
-                        status=InboxStatus.PENDING,
-                        attempts=0,
-                    )
-                    .on_conflict_do_nothing(index_elements=["webhook_event_id"])
-                    .returning(InboxEvent.id)
-                )
-                if session.execute(statement).scalar_one_or_none() is not None:
-                    new += 1
-                else:
-                    session.execute(
+        return self._group_commit.submit((events, now))
+
+    def _store_batch(
+        self, batch: list[tuple[list[dict[str, Any]], dt.datetime]]
+    ) -> list[StoreResult]:
+        """One transaction for several requests' events: one multi-row insert, first come first
+        stored; every other occurrence of an event ID counts as a duplicate."""
+        rows: dict[str, dict[str, Any]] = {}
+        occurrences: Counter[str] = Counter()
+        requests: list[list[str]] = []
+        for events, now in batch:
+            ids = [event_id_of(event) for event in events]
+            for event_id, event in zip(ids, events, strict=True):
+                occurrences[event_id] += 1
+                if event_id not in rows:
+                    rows[event_id] = _inbox_row(event, event_id, now)
+            requests.append(ids)
+        with self.db.engine.begin() as connection:  # Core, not a Session: the hot path
+            result = connection.execute(self._insert_statement, list(rows.values()))
+            inserted = set(result.scalars())
+            for event_id, count in occurrences.items():
+                repeats = count - (event_id in inserted)
+                if repeats:
+                    connection.execute(
                         update(InboxEvent)
                         .where(InboxEvent.webhook_event_id == event_id)
-                        .values(duplicates_seen=InboxEvent.duplicates_seen + 1)
+                        .values(duplicates_seen=InboxEvent.duplicates_seen + repeats)
                     )
-        return StoreResult(new=new, duplicates=len(events) - new)
+        results = []
+        for ids in requests:
+            new = 0
+            for event_id in ids:
+                if event_id in inserted:
+                    inserted.discard(event_id)
+                    new += 1
+            results.append(StoreResult(new=new, duplicates=len(ids) - new))
+        return results
 
     # --- worker side --------------------------------------------------------------------
     def claim(self, limit: int, now: dt.datetime, lease: dt.timedelta) -> list[ClaimedEvent]:
@@ -116,64 +148,91 @@ class Inbox:
             (InboxEvent.status.in_(InboxStatus.IN_FLIGHT)) & (InboxEvent.claimed_at < stale),
         )
         with self.db.session() as session:
-            query = select(InboxEvent).where(claimable).order_by(InboxEvent.id)
-            query = query.limit(CLAIM_SCAN_LIMIT)
-            if self.db.is_postgres:
-                query = query.with_for_update(skip_locked=True)
-            candidates = session.scalars(query).all()
-            chosen: list[InboxEvent] = []
+            query = (
+                select(InboxEvent.id, InboxEvent.chat_key)  # not whole rows: most are skipped
+                .where(claimable)
+                .order_by(InboxEvent.id)
+                .limit(CLAIM_SCAN_LIMIT)
+            )
+            chosen: list[int] = []
             seen_chats: set[str] = set()
-            for row in candidates:
+            for row_id, chat_key in session.execute(query).all():
                 if len(chosen) >= limit:
                     break
-                if row.chat_key is not None:
-                    if row.chat_key in seen_chats:
+                if chat_key is not None:
+                    if chat_key in seen_chats:
                         continue
-                    seen_chats.add(row.chat_key)
-                    if not self._chat_is_free(session, row, stale):
+                    seen_chats.add(chat_key)
+                    if not self._chat_is_free(session, row_id, chat_key, stale):
                         continue
-                chosen.append(row)
-            claimed = []
-            for row in chosen:
-                resume = row.status == InboxStatus.REPLYING
-                row.status = InboxStatus.REPLYING if resume else InboxStatus.PROCESSING
-                row.claimed_by = me
-                row.claimed_at = now
-                row.attempts += 1
-                claimed.append(
-                    ClaimedEvent(
-                        id=row.id,
-                        webhook_event_id=row.webhook_event_id,
-                        event=json.loads(row.payload),
-                        received_at=row.received_at,
-                        attempts=row.attempts,
-                        resume_reply=json.loads(row.reply_payload or "[]") if resume else None,
-                    )
+                chosen.append(row_id)
+            if chosen and self.db.is_postgres:
+                # Lock only the rows being taken (locking every candidate made a concurrent
+                # claimer in another process skip them and find nothing claimable behind them).
+                chosen = session.scalars(
+                    select(InboxEvent.id)
+                    .where(InboxEvent.id.in_(chosen), claimable)
+                    .with_for_update(skip_locked=True)
+                ).all()
+            if not chosen:
+                return []
+            resuming = InboxEvent.status == InboxStatus.REPLYING
+            rows = session.execute(
+                update(InboxEvent)
+                .where(InboxEvent.id.in_(chosen), claimable)
+                .values(
+                    status=case((resuming, InboxStatus.REPLYING), else_=InboxStatus.PROCESSING),
+                    claimed_by=me,
+                    claimed_at=now,
+                    attempts=InboxEvent.attempts + 1,
                 )
-        return claimed
+                .returning(
+                    InboxEvent.id,
+                    InboxEvent.webhook_event_id,
+                    InboxEvent.payload,
+                    InboxEvent.received_at,
+                    InboxEvent.attempts,
+                    InboxEvent.status,
+                    InboxEvent.reply_payload,
+                )
+                .execution_options(synchronize_session=False)
+            ).all()
+        return [
+            ClaimedEvent(
+                id=row.id,
+                webhook_event_id=row.webhook_event_id,
+                event=json.loads(row.payload),
+                received_at=row.received_at,
+                attempts=row.attempts,
+                resume_reply=json.loads(row.reply_payload or "[]")
+                if row.status == InboxStatus.REPLYING
+                else None,
+            )
+            for row in sorted(rows, key=lambda row: row.id)
+        ]
 
-    def _chat_is_free(self, session, row: InboxEvent, stale: dt.datetime) -> bool:
+    def _chat_is_free(self, session, row_id: int, chat_key: str, stale: dt.datetime) -> bool:
         """No other event of this chat is in flight, and none older is still waiting."""
         if self.db.is_postgres:
             locked = session.execute(
-                text("SELECT pg_try_advisory_xact_lock(hashtext(:key))"), {"key": row.chat_key}
+                text("SELECT pg_try_advisory_xact_lock(hashtext(:key))"), {"key": chat_key}
             ).scalar()
             if not locked:
                 return False
         busy = session.scalar(
-            select(func.count())
-            .select_from(InboxEvent)
+            select(InboxEvent.id)
             .where(
-                InboxEvent.chat_key == row.chat_key,
-                InboxEvent.id != row.id,
+                InboxEvent.chat_key == chat_key,
+                InboxEvent.id != row_id,
                 or_(
                     (InboxEvent.status.in_(InboxStatus.IN_FLIGHT))
                     & (InboxEvent.claimed_at >= stale),
-                    (InboxEvent.status == InboxStatus.PENDING) & (InboxEvent.id < row.id),
+                    (InboxEvent.status == InboxStatus.PENDING) & (InboxEvent.id < row_id),
                 ),
             )
+            .limit(1)
         )
-        return busy == 0
+        return busy is None
 
     def release_dead_local_claims(self) -> int:
         """Return to the queue events claimed by processes of this host that no longer exist.
@@ -212,10 +271,11 @@ class Inbox:
     def finish(
         self, event_id: int, status: str, outcome: str, now: dt.datetime, error: str | None = None
     ) -> None:
-        with self.db.session() as session:
-            session.execute(
-                update(InboxEvent)
-                .where(InboxEvent.id == event_id)
+        table = InboxEvent.__table__
+        with self.db.engine.begin() as connection:  # Core: once per event, no ORM state needed
+            connection.execute(
+                update(table)
+                .where(table.c.id == event_id)
                 .values(status=status, outcome=outcome[:40], finished_at=now, error=error)
             )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,6 +33,7 @@ class InboxWorker:
         self._loop: threading.Thread | None = None
         self._idle = threading.Condition()
         self._in_flight = 0
+        self._next_push_sweep = 0.0
 
     @property
     def lease(self) -> dt.timedelta:
@@ -75,7 +77,9 @@ class InboxWorker:
             try:
                 while not self._stop.is_set() and self._claim_and_submit():
                     pass
-                self._resend_orphaned_pushes()
+                if time.monotonic() >= self._next_push_sweep:  # not on every wake: a write
+                    self._next_push_sweep = time.monotonic() + self.poll_seconds  # transaction
+                    self._resend_orphaned_pushes()
             except SQLAlchemyError:
                 log.exception("inbox claim failed; retrying in %.1fs", self.poll_seconds)
             except Exception:
