@@ -47,6 +47,13 @@ async def _burst_user(session, spec, bodies, result, deadline) -> None:
         await _post(session, spec["url"], spec["secret"], body, result)
 
 
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs, to know how busy the machine was during the run."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)
+
+
 async def run(spec: dict[str, Any]) -> dict[str, Any]:
     users = [[body.encode() for body in user] for user in spec["users"]]
     result: dict[str, Any] = {"latencies_ms": [], "statuses": Counter(), "errors": Counter()}
@@ -56,6 +63,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         result["first_send_epoch"] = time.time()
         started, cpu_started = time.perf_counter(), time.process_time()
+        busy_started, total_started = _machine_ticks()
         if spec["mode"] == "burst":
             await asyncio.gather(*(_burst_user(session, spec, bodies, result, deadline)
                                    for bodies in users))
@@ -77,6 +85,8 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         result["wall_s"] = time.perf_counter() - started
         result["last_ack_epoch"] = time.time()
         result["cpu_s"] = time.process_time() - cpu_started
+        busy, total = _machine_ticks()
+        result["machine_busy_pct"] = 100 * (busy - busy_started) / max(1, total - total_started)
     return result
 
 

@@ -195,9 +195,7 @@ def run_scenario(scenario: Scenario, line: FakeLineProcess, load: Load, *, log_d
             groups = {"app workers": server.worker_pids(), "postgres": postgres_backend_pids(),
                       "fake LINE": [line.pid]}
             cpu_before = {name: process_cpu_seconds(pids) for name, pids in groups.items()}
-            busy_before, total_before = machine_cpu_ticks()
             burst = generate_load(server.url, events, "burst", None, deadline_s=120)
-            busy_after, total_after = machine_cpu_ticks()
             groups["postgres"] = postgres_backend_pids()
             cpu = {name: process_cpu_seconds(pids) - cpu_before.get(name, 0.0)
                    for name, pids in groups.items()}
@@ -206,8 +204,7 @@ def run_scenario(scenario: Scenario, line: FakeLineProcess, load: Load, *, log_d
             probe = generate_load(server.url, probe_events, "paced", load.probe_rate, 60)
             result = summarise(scenario, load, burst, probe)
             result.background_cpu_pct = background
-            result.machine_cpu_pct = (100 * (busy_after - busy_before)
-                                      / max(1, total_after - total_before))
+            result.machine_cpu_pct = burst["machine_busy_pct"]
             result.cpu_ms_per_event = {name: 1000 * seconds / max(1, len(burst["latencies_ms"]))
                                        for name, seconds in cpu.items()}
             if scenario.answers:
