@@ -9,24 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from linebot_app.cards.content import REQUIRED_TOPICS
 from linebot_app.cards.render import render_fallback, render_media_reply, render_topics
 from linebot_app.handlers.topics import answer_text
 
 LABELLED = Path(__file__).parent / "data" / "labelled_messages.yaml"
 ACTION_TOPICS = {"booking", "human"}  # answered by the consultation and hand-over features
-STATIC_TOPICS = [
-    "what",
-    "benefits",
-    "side_effects",
-    "safety",
-    "mechanism",
-    "applications",
-    "future",
-    "references",
-    "contact",
-    "price",
-    "greeting",
-]
+STATIC_TOPICS = [t for t in REQUIRED_TOPICS if t not in ACTION_TOPICS]
 
 
 def labelled_messages() -> list[dict]:
