@@ -87,12 +87,22 @@ def cost_table(results: list[LoadResult]) -> list[str]:
 class Goal:
     text: str
     measured: str
-    met: bool | None  # None: not measured
+    met: bool | dict[str, bool] | None  # per database where it differs; None: not measured
+
+    @property
+    def verdict(self) -> str:
+        if self.met is None:
+            return "—"
+        if isinstance(self.met, dict):
+            if len(set(self.met.values())) > 1:
+                return "; ".join(f"{name}: {'met' if ok else '**missed**'}"
+                                 for name, ok in self.met.items())
+            return "met" if all(self.met.values()) else "**missed**"
+        return "met" if self.met else "**missed**"
 
 
 def goals_table(goals: list[Goal]) -> list[str]:
-    rows = [[g.text, g.measured, "—" if g.met is None else ("met" if g.met else "**missed**")]
-            for g in goals]
+    rows = [[g.text, g.measured, g.verdict] for g in goals]
     return _table(["goal", "measured (medians)", ""], rows, "lll")
 
 

@@ -19,7 +19,7 @@ import re
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import memory, report
@@ -85,32 +85,32 @@ def goals(by_name: dict[str, wl.LoadResult], routing: Routing | None) -> list[re
     ours = [r for name, r in by_name.items() if name.startswith("ours")]
     baseline, synchronous = by_name.get(wl.BASELINE.name), by_name.get(wl.SYNCHRONOUS.name)
 
-    def each(fmt) -> str:
-        return "; ".join(f"{r.scenario.split('(')[1].rstrip(')')}: {fmt(r)}" for r in ours)
+    def database(r: wl.LoadResult) -> str:
+        return r.scenario.split("(")[1].rstrip(")")
+
+    def goal(text: str, measure, ok) -> report.Goal:
+        return report.Goal(text, "; ".join(f"{database(r)}: {measure(r)}" for r in ours),
+                           {database(r): bool(ok(r)) for r in ours})
 
     found = [
-        report.Goal("every event acknowledged and answered, zero 5xx",
-                    each(lambda r: f"{r.acked}/{r.events} acked, {r.answered}/{r.events} "
-                                   f"answered, {r.status_5xx} 5xx"),
-                    all(r.acked == r.events == r.answered and not r.status_5xx
-                        and not r.other_failures for r in ours)),
-        report.Goal("ack p99 ≤ 25 ms (burst: 50 users sending back to back)",
-                    each(lambda r: f"{r.ack_p99_ms:.1f} ms"),
-                    all(r.ack_p99_ms <= 25 for r in ours)),
-        report.Goal("ack p99 ≤ 25 ms (50 events/s while the burst is being answered)",
-                    each(lambda r: f"{r.probe_p99_ms:.1f} ms"),
-                    all(r.probe_p99_ms <= 25 for r in ours)),
+        goal("every event acknowledged and answered, zero 5xx",
+             lambda r: f"{r.acked}/{r.events} acked, {r.answered}/{r.events} answered, "
+                       f"{r.status_5xx} 5xx",
+             lambda r: r.acked == r.events == r.answered and not r.status_5xx
+             and not r.other_failures),
+        goal("ack p99 ≤ 25 ms (burst: 50 users sending back to back)",
+             lambda r: f"{r.ack_p99_ms:.1f} ms", lambda r: r.ack_p99_ms <= 25),
+        goal("ack p99 ≤ 25 ms (50 events/s while the burst is being answered)",
+             lambda r: f"{r.probe_p99_ms:.1f} ms", lambda r: r.probe_p99_ms <= 25),
     ]
     if baseline:
-        found.append(report.Goal(
-            "throughput ≥ 50% of the bare baseline",
-            each(lambda r: f"{100 * r.events_per_s / baseline.events_per_s:.0f}%"),
-            all(r.events_per_s >= 0.5 * baseline.events_per_s for r in ours)))
+        found.append(goal("throughput ≥ 50% of the bare baseline",
+                          lambda r: f"{100 * r.events_per_s / baseline.events_per_s:.0f}%",
+                          lambda r: r.events_per_s >= 0.5 * baseline.events_per_s))
     if synchronous:
-        found.append(report.Goal(
-            "≥ 5× the synchronous pattern's throughput (same workers)",
-            each(lambda r: f"{r.events_per_s / synchronous.events_per_s:.1f}×"),
-            all(r.events_per_s >= 5 * synchronous.events_per_s for r in ours)))
+        found.append(goal("≥ 5× the synchronous pattern's throughput (same workers)",
+                          lambda r: f"{r.events_per_s / synchronous.events_per_s:.1f}×",
+                          lambda r: r.events_per_s >= 5 * synchronous.events_per_s))
     if routing is not None:
         rows = routing.controlled
         ratio = routing.ratio(rows)
@@ -120,11 +120,10 @@ def goals(by_name: dict[str, wl.LoadResult], routing: Routing | None) -> list[re
             f"the time at 20 (controlled set)", None if ratio is None else
             rows[2000] <= 100 and ratio <= 1.5))
     found += [
-        report.Goal("one worker ≤ 120 MB RSS (peak, after the load)",
-                    each(lambda r: f"{r.peak_rss_mb:.0f} MB"),
-                    all(r.peak_rss_mb <= 120 for r in ours)),
-        report.Goal("start to healthy ≤ 3 s", each(lambda r: f"{r.startup_s:.2f} s"),
-                    all(r.startup_s <= 3 for r in ours)),
+        goal("one worker ≤ 120 MB RSS (peak, after the load)",
+             lambda r: f"{r.peak_rss_mb:.0f} MB", lambda r: r.peak_rss_mb <= 120),
+        goal("start to healthy ≤ 3 s", lambda r: f"{r.startup_s:.2f} s",
+             lambda r: r.startup_s <= 3),
     ]
     return found
 
@@ -201,7 +200,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--update-docs", action="store_true", help=f"rewrite tables in {DOCS}")
     parser.add_argument("--fake-line", choices=["asyncio", "werkzeug"], default="asyncio",
                         help="HTTP server for the fake LINE platform (default: aiohttp)")
+    parser.add_argument("--from-json", type=Path, metavar="FILE",
+                        help="only print (and with --update-docs publish) a saved latest.json")
     args = parser.parse_args(argv)
+    if args.from_json:
+        publish(json.loads(args.from_json.read_text("utf-8")), args.update_docs)
+        return
     runs = max(1, min(args.runs, 10))
     load = wl.Load(users=args.users, per_user=args.messages)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -240,23 +244,33 @@ def main(argv: list[str] | None = None) -> None:
     memory_rows = {} if "memory" in args.skip else {
         database: memory.run(database) for database in ("sqlite", "postgresql")
         if not (database == "postgresql" and skip_postgres)}
-    medians = {name: wl.median_result(results) for name, results in runs_by_scenario.items()}
-    load_results = [medians[s.name] for s in LOAD_SCENARIOS if s.name in medians]
-    cost_results = [medians[s.name] for s in COST_SCENARIOS if s.name in medians]
-    markdown = render(info, calibration, load, runs, load_results, cost_results, routing,
-                      memory_rows)
-    print("\n" + markdown)
-    (RESULTS / "latest.md").write_text(markdown + "\n", "utf-8")
-    (RESULTS / "latest.json").write_text(json.dumps({
-        "machine": info, "calibration": calibration,
-        "runs": {name: [r.to_json() for r in results]
-                 for name, results in runs_by_scenario.items()},
-        "routing_output": routing.output if routing else None}, indent=1), "utf-8")
-    if args.update_docs:
-        update_docs(markdown)
-        print(f"\n{DOCS} updated")
+    saved = {"machine": info, "calibration": calibration, "load": asdict(load), "runs_each": runs,
+             "runs": {name: [r.to_json() for r in results]
+                      for name, results in runs_by_scenario.items()},
+             "routing_output": routing.output if routing else None, "memory": memory_rows}
+    (RESULTS / "latest.json").write_text(json.dumps(saved, indent=1), "utf-8")
+    publish(saved, args.update_docs)
     print(f"\nbench finished in {time.monotonic() - started:.0f} s; raw runs in "
           f"{RESULTS / 'latest.json'}")
+
+
+def publish(saved: dict, update: bool) -> None:
+    """Medians, tables, goals: printed, written to bench/results/latest.md (and the docs)."""
+    runs_by_scenario = {name: [wl.LoadResult(**run) for run in runs]
+                        for name, runs in saved["runs"].items()}
+    medians = {name: wl.median_result(results) for name, results in runs_by_scenario.items()
+               if results}
+    load_results = [medians[s.name] for s in LOAD_SCENARIOS if s.name in medians]
+    cost_results = [medians[s.name] for s in COST_SCENARIOS if s.name in medians]
+    routing = parse_routing(saved["routing_output"]) if saved.get("routing_output") else None
+    markdown = render(saved["machine"], saved["calibration"], wl.Load(**saved["load"]),
+                      saved["runs_each"], load_results, cost_results, routing,
+                      saved.get("memory") or {})
+    print("\n" + markdown)
+    (RESULTS / "latest.md").write_text(markdown + "\n", "utf-8")
+    if update:
+        update_docs(markdown)
+        print(f"\n{DOCS} updated")
 
 
 if __name__ == "__main__":
