@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -92,13 +94,37 @@ def unmatched_command(limit: int) -> None:
             click.echo(f"{row.count:5d}  {local:%Y-%m-%d %H:%M}  {row.sample_text}")
 
 
+class LazyGroup(click.Group):
+    """A command group imported only when used, so web workers never load its dependencies
+    (the rich menu's Pillow renderer)."""
+
+    def __init__(self, name: str, import_path: str, help: str):
+        super().__init__(name, help=help)
+        self._import_path = import_path
+
+    def _group(self) -> click.Group:
+        module, attribute = self._import_path.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._group().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._group().get_command(ctx, name)
+
+
 def register_cli(app: Flask) -> None:
     from linebot_app.consultation.cli import register_cli as register_consultation_cli
-    from linebot_app.richmenu.cli import register_cli as register_richmenu_cli
 
+    app.cli.add_command(
+        LazyGroup(
+            "richmenu",
+            "linebot_app.richmenu.cli:richmenu_cli",
+            help="Render and publish the clinic's LINE rich menu.",
+        )
+    )
     app.cli.add_command(db_cli)
     app.cli.add_command(inbox_cli)
     app.cli.add_command(check_content_command)
     app.cli.add_command(unmatched_command)
-    register_richmenu_cli(app)
     register_consultation_cli(app)
