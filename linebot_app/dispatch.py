@@ -45,6 +45,10 @@ class EventContext:
     clock: Clock
     services: dict[str, Any] = field(default_factory=dict)
     pushes: list[PendingPush] = field(default_factory=list)
+    # The patient's LINE name when it was fetched before the handler's transaction (follow events):
+    # a LINE API call inside the transaction would hold SQLite's write lock for its latency.
+    prefetched_display_name: str | None = None
+    display_name_prefetched: bool = False  # True even when LINE gave no name: do not ask again
 
     # --- what happened -------------------------------------------------------------------
     @property

@@ -65,6 +65,10 @@ def _run_handler(bot: Bot, claimed: ClaimedEvent) -> tuple[str, list[dict], list
         and not _token_expired(bot, event)
     ):
         bot.line.show_loading(source["userId"])
+    prefetched, prefetched_name = False, None
+    if event.get("type") == "follow" and source.get("type") == "user" and source.get("userId"):
+        profile = bot.line.get_profile(source["userId"])  # before the transaction, not inside
+        prefetched, prefetched_name = True, profile.display_name if profile is not None else None
     with bot.db.session() as session:
         ctx = EventContext(
             event=event,
@@ -73,6 +77,8 @@ def _run_handler(bot: Bot, claimed: ClaimedEvent) -> tuple[str, list[dict], list
             settings=bot.settings,
             clock=bot.clock,
             services=bot.services,
+            prefetched_display_name=prefetched_name,
+            display_name_prefetched=prefetched,
         )
         handler, messages = bot.dispatcher.dispatch(ctx)
         if len(messages) > MAX_MESSAGES_PER_REPLY:

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+
 from linebot_app.dispatch import EventContext
 from linebot_app.models import LineUser
+
+log = logging.getLogger(__name__)
+
+
+def line_display_name(ctx: EventContext) -> str | None:
+    """The patient's LINE name (personal data, never logged), or None when LINE will not say.
+
+    Uses the name fetched before the transaction when there is one; otherwise asks LINE.
+    """
+    if ctx.display_name_prefetched or not ctx.user_id:
+        return ctx.prefetched_display_name
+    try:
+        profile = ctx.services["line"].get_profile(ctx.user_id)
+    except Exception:
+        log.warning("profile lookup failed; going on without the LINE name", exc_info=True)
+        return None
+    return getattr(profile, "display_name", None) if profile is not None else None
 
 
 def get_or_create_user(ctx: EventContext) -> LineUser | None:

@@ -106,3 +106,11 @@ def test_labelled_patient_messages_through_the_webhook(running):
             if delivery.messages != (expected or render_fallback(library, clinic)):
                 wrong.append(message["text"])
     assert wrong == []
+
+
+def test_greeting_asks_line_for_the_name_once_and_outside_the_transaction(running):
+    user = running.platform.new_user_id()
+    running.platform.set_profile(user, "林小姐")
+    running.send(running.platform.follow_event(user))
+    running.platform.wait_for_deliveries(1, chat_id=user)
+    assert len(running.platform.requests(path=f"/v2/bot/profile/{user}")) == 1

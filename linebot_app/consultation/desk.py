@@ -16,7 +16,7 @@ from linebot_app.consultation import render
 from linebot_app.consultation.config import ConsultationConfig, Wording
 from linebot_app.dispatch import EventContext, Message
 from linebot_app.settings import Settings
-from linebot_app.users import get_or_create_user
+from linebot_app.users import get_or_create_user, line_display_name
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +104,9 @@ class Desk:
         user = get_or_create_user(ctx)
         if user is None:
             return None
-        try:
-            profile = ctx.services["line"].get_profile(ctx.user_id)
-        except Exception:
-            log.warning("profile lookup failed; staff see no LINE name", exc_info=True)
-            profile = None
-        if profile is not None and getattr(profile, "display_name", None):
-            user.display_name = profile.display_name
+        name = line_display_name(ctx)
+        if name:
+            user.display_name = name
         return user.display_name
 
     def cancel_button(self, data: str) -> dict:

@@ -27,7 +27,7 @@ from linebot_app.cards.render import (
 from linebot_app.clinic import ClinicConfig
 from linebot_app.dispatch import Dispatcher, EventContext, event_type, postback_action
 from linebot_app.routing.unmatched import record_unmatched
-from linebot_app.users import mark_followed
+from linebot_app.users import line_display_name, mark_followed
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +42,7 @@ def topic_action(ctx: EventContext, topic: str) -> TopicAction | None:
 
 def display_name(ctx: EventContext) -> str | None:
     """The patient's LINE name, or None when the profile cannot be had (the greeting goes on)."""
-    if not ctx.user_id:
-        return None
-    try:
-        profile = ctx.services["line"].get_profile(ctx.user_id)
-    except Exception:
-        log.warning("profile lookup failed; greeting without a name", exc_info=True)
-        return None
-    return getattr(profile, "display_name", None) if profile is not None else None
+    return line_display_name(ctx)
 
 
 def answer_topics(
