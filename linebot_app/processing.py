@@ -17,6 +17,7 @@ from linebot_app.inbox import ClaimedEvent
 from linebot_app.line_client import SendOutcome, SendResult
 from linebot_app.logs import logfmt, short_id
 from linebot_app.models import InboxStatus
+from linebot_app.users import prefetch_display_name
 
 log = logging.getLogger("linebot_app.events")
 
@@ -65,10 +66,7 @@ def _run_handler(bot: Bot, claimed: ClaimedEvent) -> tuple[str, list[dict], list
         and not _token_expired(bot, event)
     ):
         bot.line.show_loading(source["userId"])
-    prefetched, prefetched_name = False, None
-    if event.get("type") == "follow" and source.get("type") == "user" and source.get("userId"):
-        profile = bot.line.get_profile(source["userId"])  # before the transaction, not inside
-        prefetched, prefetched_name = True, profile.display_name if profile is not None else None
+    prefetched, prefetched_name = prefetch_display_name(bot.line, event)
     with bot.db.session() as session:
         ctx = EventContext(
             event=event,

@@ -10,6 +10,21 @@ from linebot_app.models import LineUser
 log = logging.getLogger(__name__)
 
 
+def prefetch_display_name(line, event: dict) -> tuple[bool, str | None]:
+    """For a follow in a 1:1 chat, the new friend's LINE name, asked before the handler's
+    transaction opens (a LINE call inside it would hold SQLite's write lock for its latency).
+    Returns (asked, name)."""
+    source = event.get("source") or {}
+    if event.get("type") != "follow" or source.get("type") != "user" or not source.get("userId"):
+        return False, None
+    try:
+        profile = line.get_profile(source["userId"])
+    except Exception:
+        log.warning("profile lookup failed; greeting without the LINE name", exc_info=True)
+        return True, None
+    return True, getattr(profile, "display_name", None) if profile is not None else None
+
+
 def line_display_name(ctx: EventContext) -> str | None:
     """The patient's LINE name (personal data, never logged), or None when LINE will not say.
 

@@ -26,6 +26,7 @@ from linebot_app.handlers import topics
 from linebot_app.models import Base, LineUser
 from linebot_app.routing.unmatched import UnmatchedMessage
 from linebot_app.settings import Settings
+from linebot_app.users import prefetch_display_name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PATIENT = "U" + "a1" * 16
@@ -78,7 +79,10 @@ def bot(library, clinic, session):
     topic_actions: dict = {}
 
     def handle(event: dict) -> tuple[str, list[dict]]:
+        asked, name = prefetch_display_name(line, event)  # as the worker does before the handler
         ctx = EventContext(
+            prefetched_display_name=name,
+            display_name_prefetched=asked,
             event=event,
             session=session,
             clinic=clinic,
@@ -197,9 +201,12 @@ def test_new_friend_is_greeted_even_when_the_profile_is_unavailable(bot, library
     assert "您好" not in messages[0]["contents"]["body"]["contents"][0]["text"]
 
 
-def test_hello_gets_the_greeting_card(bot):
+def test_hello_gets_the_greeting_card_without_asking_line_for_the_name(bot, library):
     _, messages = bot.handle(text("哈囉"))
-    assert "小美" in messages[0]["contents"]["body"]["contents"][0]["text"]
+    assert titles(messages) == [
+        library.topics["greeting"].title.replace("{clinic}", "波士頓醫美診所")
+    ]
+    assert bot.line.asked == []
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from linebot_app.cards.render import (
 from linebot_app.clinic import ClinicConfig
 from linebot_app.dispatch import Dispatcher, EventContext, event_type, postback_action
 from linebot_app.routing.unmatched import record_unmatched
-from linebot_app.users import line_display_name, mark_followed
+from linebot_app.users import mark_followed
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,9 @@ def topic_action(ctx: EventContext, topic: str) -> TopicAction | None:
 
 
 def display_name(ctx: EventContext) -> str | None:
-    """The patient's LINE name, or None when the profile cannot be had (the greeting goes on)."""
-    return line_display_name(ctx)
+    """The patient's LINE name for the greeting: fetched before the transaction on follow; a
+    greeting typed later (「你好」) goes without it rather than call LINE inside the transaction."""
+    return ctx.prefetched_display_name
 
 
 def answer_topics(
