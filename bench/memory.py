@@ -28,9 +28,6 @@ STEPS = [
     ("line-bot-sdk v3 messaging (+ legacy v2 package, requests, aiohttp)",
      ["linebot.v3.messaging"]),
     ("line-bot-sdk v3 webhooks", ["linebot.v3.webhooks"]),
-    ("jsonschema (card check against LINE's OpenAPI, at start-up)", ["jsonschema"]),
-    ("Pillow (imported by the fake LINE platform)", ["PIL.Image"]),
-    ("linebot_app.fakeline (imported by the card check)", ["linebot_app.fakeline"]),
     ("phonenumbers, opencc, pyahocorasick", ["phonenumbers", "opencc", "ahocorasick"]),
     ("the rest of linebot_app", ["linebot_app", "linebot_app.handlers"]),
 ]
