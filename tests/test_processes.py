@@ -43,7 +43,7 @@ def test_two_processes_draining_one_inbox_handle_each_event_once(runner):
     events = [platform.text_event(user, f"message {n}") for n in range(4) for user in users]
     assert receiver.send(*events)[0] == 200
     runner.stop(receiver)
-    platform.add_latency(0.1)
+    platform.add_latency(0.25)  # enough work that both processes are up before it is done
 
     env = production_env(runner.database_url, runner.fake_line.url)
     command = [sys.executable, "-m", "tests.support.drain_process"]
