@@ -1,4 +1,5 @@
-"""Database engine and sessions (SQLAlchemy 2): SQLite in WAL mode by default, PostgreSQL in production."""
+"""Database engine and sessions (SQLAlchemy 2): SQLite (WAL) by default, PostgreSQL in production.
+"""
 
 from __future__ import annotations
 

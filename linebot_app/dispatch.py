@@ -126,10 +126,6 @@ def postback_action(action: str) -> Matcher:
     return lambda ctx: ctx.postback_data.get("action") == action
 
 
-def any_event() -> Matcher:
-    return lambda ctx: True
-
-
 @dataclass
 class Listener:
     name: str

@@ -9,7 +9,6 @@ likely delivered the first time, and is reported as such rather than pushed agai
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -164,7 +163,3 @@ class LineClient:
     def _pause(self, attempt: int, retry_after: float | None) -> None:
         delay = retry_after if retry_after is not None else self._backoff * (2 ** (attempt - 1))
         self._sleep(delay)
-
-
-def messages_json(messages: list[dict[str, Any]]) -> str:
-    return json.dumps(messages, ensure_ascii=False)

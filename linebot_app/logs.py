@@ -1,17 +1,13 @@
 """Structured logging: one `key=value` line per event, with personal data kept out.
 
-User IDs are shortened; names and phone numbers are never passed to the log. `mask_text`
-is for the rare place that must log free text a patient typed.
+User IDs are shortened; names and phone numbers are never passed to the log (free text a
+patient typed is masked with `routing.unmatched.mask_personal_data` where it must be kept).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
-
-_PHONE_LIKE = re.compile(r"\+?\d[\d\s-]{6,}\d")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
 
 def short_id(line_id: str | None) -> str:
@@ -19,11 +15,6 @@ def short_id(line_id: str | None) -> str:
     if not line_id:
         return "-"
     return line_id[:6] + "…"
-
-
-def mask_text(text: str) -> str:
-    text = _EMAIL.sub("[email]", text)
-    return _PHONE_LIKE.sub("[number]", text)
 
 
 def logfmt(**fields: object) -> str:

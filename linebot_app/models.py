@@ -48,7 +48,6 @@ class InboxStatus:
     EXPIRED = "expired"  # reply token expired before we could answer
     FAILED = "failed"  # handler or LINE API failed for good; see `error`
 
-    CLAIMABLE = (PENDING,)
     IN_FLIGHT = (PROCESSING, REPLYING)
     FINAL = (DONE, EXPIRED, FAILED)
 

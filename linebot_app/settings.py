@@ -56,9 +56,6 @@ class Settings:
     line_backoff_seconds: float = 0.5
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool, problems: list[str]) -> bool:
