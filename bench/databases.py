@@ -44,8 +44,11 @@ def throwaway_database(kind: str) -> Iterator[str]:
     with engine.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(normalise_database_url(POSTGRES_URL)).set(database=name).render_as_string(
-            hide_password=False)
+        yield (
+            make_url(normalise_database_url(POSTGRES_URL))
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
     finally:
         with engine.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -75,11 +75,20 @@ def _serve_asyncio(platform, latency: float):
         body = await request.read()
         if latency:
             await asyncio.sleep(latency)
-        answer = platform.handle(request.method, request.path, headers=dict(request.headers),
-                                 body=body, host=request.host)
+        answer = platform.handle(
+            request.method,
+            request.path,
+            headers=dict(request.headers),
+            body=body,
+            host=request.host,
+        )
         headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-type"}
-        return web.Response(body=answer.body, status=answer.status, headers=headers,
-                            content_type=answer.content_type.split(";")[0])
+        return web.Response(
+            body=answer.body,
+            status=answer.status,
+            headers=headers,
+            content_type=answer.content_type.split(";")[0],
+        )
 
     loop = asyncio.new_event_loop()
     started = threading.Event()
@@ -96,8 +105,11 @@ def _serve_asyncio(platform, latency: float):
         state["port"] = site._server.sockets[0].getsockname()[1]
         started.set()
 
-    thread = threading.Thread(target=lambda: (loop.run_until_complete(start()),
-                                              loop.run_forever()), daemon=True, name="fake-line")
+    thread = threading.Thread(
+        target=lambda: (loop.run_until_complete(start()), loop.run_forever()),
+        daemon=True,
+        name="fake-line",
+    )
     thread.start()
     if not started.wait(30):
         raise RuntimeError("the asyncio fake LINE server did not start")
@@ -114,14 +126,20 @@ def _answer(platform, command: str, args: dict[str, Any]) -> Any:
     if command == "events":
         users = [platform.new_user_id() for _ in range(args["users"])]
         return [
-            [platform.text_event(user, QUESTIONS[(u + n) % len(QUESTIONS)], record=False)
-             for n in range(args["per_user"])]
+            [
+                platform.text_event(user, QUESTIONS[(u + n) % len(QUESTIONS)], record=False)
+                for n in range(args["per_user"])
+            ]
             for u, user in enumerate(users)
         ]
     if command == "replies":
-        seen = platform.requests(path="/v2/bot/message/reply")[args["since"]:]
-        return [ReplySeen(r.json.get("replyToken", "") if isinstance(r.json, dict) else "",
-                          r.status, r.at) for r in seen]
+        seen = platform.requests(path="/v2/bot/message/reply")[args["since"] :]
+        return [
+            ReplySeen(
+                r.json.get("replyToken", "") if isinstance(r.json, dict) else "", r.status, r.at
+            )
+            for r in seen
+        ]
     if command == "count":
         return {path: len(platform.requests(path=path)) for path in args["paths"]}
     raise ValueError(f"unknown command {command!r}")
@@ -141,9 +159,12 @@ class FakeLineProcess:
     def start(self) -> FakeLineProcess:
         context = mp.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve,
-                                        args=(child, self.latency, self.validate, self.server),
-                                        name="fake-line", daemon=True)
+        self._process = context.Process(
+            target=_serve,
+            args=(child, self.latency, self.validate, self.server),
+            name="fake-line",
+            daemon=True,
+        )
         self._process.start()
         if not self._conn.poll(30):
             raise RuntimeError("the fake LINE process did not start within 30 s")
@@ -191,8 +212,9 @@ class FakeLineProcess:
         self.stop()
 
 
-def calibrate(url: str, calls: int = 320, concurrency: int = 32,
-              new_connections: bool = False) -> dict[str, float]:
+def calibrate(
+    url: str, calls: int = 320, concurrency: int = 32, new_connections: bool = False
+) -> dict[str, float]:
     """Latency of the fake's own answers at `concurrency` calls in flight (more than any app
     here keeps in flight), on an endpoint that does no work: it must stay close to the added
     latency, or the fake would be the bottleneck being measured."""
@@ -209,10 +231,12 @@ def calibrate(url: str, calls: int = 320, concurrency: int = 32,
         connector = aiohttp.TCPConnector(limit=concurrency, force_close=new_connections)
         timeout = aiohttp.ClientTimeout(total=10)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
             async def one() -> None:
                 started = time.perf_counter()
-                async with session.post(url + "/v2/bot/message/validate/reply", data=body,
-                                        headers=headers) as response:
+                async with session.post(
+                    url + "/v2/bot/message/validate/reply", data=body, headers=headers
+                ) as response:
                     await response.read()
                 timings.append((time.perf_counter() - started) * 1000)
 
@@ -221,5 +245,10 @@ def calibrate(url: str, calls: int = 320, concurrency: int = 32,
         return sorted(timings)
 
     timings = asyncio.run(run())
-    return {"p50_ms": percentile(timings, 50), "p99_ms": percentile(timings, 99),
-            "max_ms": timings[-1], "concurrency": concurrency, "new_connections": new_connections}
+    return {
+        "p50_ms": percentile(timings, 50),
+        "p99_ms": percentile(timings, 99),
+        "max_ms": timings[-1],
+        "concurrency": concurrency,
+        "new_connections": new_connections,
+    }

@@ -25,8 +25,11 @@ from linebot_app.fakeline import sign
 
 
 async def _post(session, url: str, secret: str, body: bytes, result: dict[str, Any]) -> None:
-    headers = {"Content-Type": "application/json; charset=utf-8",
-               "X-Line-Signature": sign(body, secret), "User-Agent": "LineBotWebhook/2.0"}
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Line-Signature": sign(body, secret),
+        "User-Agent": "LineBotWebhook/2.0",
+    }
     started = time.perf_counter()
     try:
         async with session.post(url, data=body, headers=headers) as response:
@@ -65,12 +68,16 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         started, cpu_started = time.perf_counter(), time.process_time()
         busy_started, total_started = _machine_ticks()
         if spec["mode"] == "burst":
-            await asyncio.gather(*(_burst_user(session, spec, bodies, result, deadline)
-                                   for bodies in users))
+            await asyncio.gather(
+                *(_burst_user(session, spec, bodies, result, deadline) for bodies in users)
+            )
         else:
             rate, count = float(spec["rate"]), len(users)
-            schedule = sorted(((n * count + u) / rate, body)
-                              for u, bodies in enumerate(users) for n, body in enumerate(bodies))
+            schedule = sorted(
+                ((n * count + u) / rate, body)
+                for u, bodies in enumerate(users)
+                for n, body in enumerate(bodies)
+            )
             tasks = []
             for offset, body in schedule:
                 delay = started + offset - time.perf_counter()
@@ -79,8 +86,9 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                 if time.monotonic() > deadline:
                     result["errors"]["deadline"] += 1
                     continue
-                tasks.append(asyncio.ensure_future(
-                    _post(session, spec["url"], spec["secret"], body, result)))
+                tasks.append(
+                    asyncio.ensure_future(_post(session, spec["url"], spec["secret"], body, result))
+                )
             await asyncio.gather(*tasks)
         result["wall_s"] = time.perf_counter() - started
         result["last_ack_epoch"] = time.time()

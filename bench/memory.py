@@ -25,8 +25,10 @@ STEPS = [
     ("SQLAlchemy 2 (core + ORM)", ["sqlalchemy", "sqlalchemy.orm"]),
     ("pydantic, PyYAML", ["pydantic", "yaml"]),
     ("psycopg 3 (PostgreSQL only)", ["psycopg"]),
-    ("line-bot-sdk v3 messaging (+ legacy v2 package, requests, aiohttp)",
-     ["linebot.v3.messaging"]),
+    (
+        "line-bot-sdk v3 messaging (+ legacy v2 package, requests, aiohttp)",
+        ["linebot.v3.messaging"],
+    ),
     ("line-bot-sdk v3 webhooks", ["linebot.v3.webhooks"]),
     ("phonenumbers, opencc, pyahocorasick", ["phonenumbers", "opencc", "ahocorasick"]),
     ("the rest of linebot_app", ["linebot_app", "linebot_app.handlers"]),
@@ -55,8 +57,9 @@ def measure(database: str) -> list[tuple[str, float, float]]:
 
     before = _rss_mb()
     app = create_app()
-    rows.append(("create_app(): config, reply cards, handlers, engine", _rss_mb() - before,
-                 _rss_mb()))
+    rows.append(
+        ("create_app(): config, reply cards, handlers, engine", _rss_mb() - before, _rss_mb())
+    )
     upgrade(app.config["SETTINGS"].database_url)
     before = _rss_mb()
     start_worker(app).stop(timeout=5)
@@ -71,9 +74,14 @@ def run(database: str = "sqlite") -> list[tuple[str, float, float]]:
 
     with throwaway_database(database) as url:
         env = gunicorn_env(url, "http://127.0.0.1:9")
-        done = subprocess.run([sys.executable, "-m", "bench.memory", "--child", database],
-                              env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.memory", "--child", database],
+            env=env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     if done.returncode != 0:
         raise RuntimeError(f"memory measurement failed:\n{done.stderr[-2000:]}")
     return [tuple(row) for row in json.loads(done.stdout.splitlines()[-1])]

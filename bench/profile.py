@@ -44,8 +44,12 @@ def top_frames(collapsed: list[Path], limit: int, include: str = "") -> tuple[li
             stack, _, count = line.rpartition(" ")
             if not stack or not count.isdigit():
                 continue
-            frames = [f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1]
-                      + ")" if " (" in f else f for f in stack.split(";")]
+            frames = [
+                f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1] + ")"
+                if " (" in f
+                else f
+                for f in stack.split(";")
+            ]
             if include and not any(include in f for f in frames):
                 continue
             samples = int(count)
@@ -85,14 +89,30 @@ def main(argv: list[str] | None = None) -> None:
                 recorders = []
                 for pid in server.worker_pids():
                     output = RESULTS / f"profile-{args.scenario}-{stamp}-{pid}.txt"
-                    command = [py_spy, "record", "-p", str(pid), "-d", str(int(args.seconds)),
-                               "-r", "250", "-f", "raw", "-o", str(output), "--threads"]
+                    command = [
+                        py_spy,
+                        "record",
+                        "-p",
+                        str(pid),
+                        "-d",
+                        str(int(args.seconds)),
+                        "-r",
+                        "250",
+                        "-f",
+                        "raw",
+                        "-o",
+                        str(output),
+                        "--threads",
+                    ]
                     if args.idle:
                         command.append("--idle")
                     if args.gil:
                         command.append("--gil")
-                    recorders.append(subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                                      stderr=subprocess.DEVNULL))
+                    recorders.append(
+                        subprocess.Popen(
+                            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                        )
+                    )
                     outputs.append(output)
                 deadline, rounds = time.monotonic() + args.seconds, 0
                 while time.monotonic() < deadline and rounds < 50:
@@ -103,8 +123,7 @@ def main(argv: list[str] | None = None) -> None:
                     recorder.wait(args.seconds + 30)
             finally:
                 server.stop()
-    inclusive, own, total = top_frames([p for p in outputs if p.exists()], args.top,
-                                       args.include)
+    inclusive, own, total = top_frames([p for p in outputs if p.exists()], args.top, args.include)
     print(f"{args.scenario}: {rounds} load round(s), {total} samples; stacks in {RESULTS}")
     print("\ninclusive (function (file): % of samples)")
     for frame, samples in inclusive:

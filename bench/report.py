@@ -16,18 +16,42 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def machine_info(postgres_version: str | None, gunicorn: str) -> dict[str, str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor() or "?")
-    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                     if line.startswith("MemTotal"))
-    os_name = next((line.split("=", 1)[1].strip('"') for line in
-                    Path("/etc/os-release").read_text().splitlines()
-                    if line.startswith("PRETTY_NAME=")), platform.system())
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True).stdout.strip() or "?"
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                           cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "?",
+    )
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    os_name = next(
+        (
+            line.split("=", 1)[1].strip('"')
+            for line in Path("/etc/os-release").read_text().splitlines()
+            if line.startswith("PRETTY_NAME=")
+        ),
+        platform.system(),
+    )
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        or "?"
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": f"{cpu}, {os.cpu_count()} cores",
@@ -52,34 +76,77 @@ def _row(cells: list[str]) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
-    return [_row(header), "|" + "|".join(":--" if a == "l" else "--:" for a in align) + "|",
-            *(_row(r) for r in rows)]
+    return [
+        _row(header),
+        "|" + "|".join(":--" if a == "l" else "--:" for a in align) + "|",
+        *(_row(r) for r in rows),
+    ]
 
 
 def load_table(results: list[LoadResult]) -> list[str]:
-    header = ["app", "events/s", "ack p50 ms", "ack p95 ms", "ack p99 ms",
-              "ack p99 ms at 50/s", "answered", "5xx / failed", "all answered after s",
-              "worker peak RSS MB", "start-up s"]
+    header = [
+        "app",
+        "events/s",
+        "ack p50 ms",
+        "ack p95 ms",
+        "ack p99 ms",
+        "ack p99 ms at 50/s",
+        "answered",
+        "5xx / failed",
+        "all answered after s",
+        "worker peak RSS MB",
+        "start-up s",
+    ]
     rows = []
     for r in results:
-        answered = "—" if r.answered is None else f"{r.answered:,}/{r.events:,}" + (
-            f" ({r.answered_twice} twice)" if r.answered_twice else "")
-        rows.append([r.scenario, _num(r.events_per_s), _num(r.ack_p50_ms, 1), _num(r.ack_p95_ms, 1),
-                     _num(r.ack_p99_ms, 1), _num(r.probe_p99_ms, 1), answered,
-                     f"{r.status_5xx} / {r.other_failures}", _num(r.answer_all_s, 1),
-                     _num(r.peak_rss_mb, 0), _num(r.startup_s, 2)])
+        answered = (
+            "—"
+            if r.answered is None
+            else f"{r.answered:,}/{r.events:,}"
+            + (f" ({r.answered_twice} twice)" if r.answered_twice else "")
+        )
+        rows.append(
+            [
+                r.scenario,
+                _num(r.events_per_s),
+                _num(r.ack_p50_ms, 1),
+                _num(r.ack_p95_ms, 1),
+                _num(r.ack_p99_ms, 1),
+                _num(r.probe_p99_ms, 1),
+                answered,
+                f"{r.status_5xx} / {r.other_failures}",
+                _num(r.answer_all_s, 1),
+                _num(r.peak_rss_mb, 0),
+                _num(r.startup_s, 2),
+            ]
+        )
     return _table(header, rows, "lrrrrrrrrrr")
 
 
 def cost_table(results: list[LoadResult]) -> list[str]:
-    header = ["code path", "events/s", "ack p99 ms", "app CPU ms/event", "PostgreSQL CPU ms/event",
-              "load generator CPU ms/event", "machine busy %"]
-    rows = [[r.scenario, _num(r.events_per_s), _num(r.ack_p99_ms, 1),
-             _num(r.cpu_ms_per_event.get("app workers"), 2),
-             _num(r.cpu_ms_per_event.get("postgres"), 2) if r.scenario.endswith("(PostgreSQL)")
-             else "—",
-             _num(r.cpu_ms_per_event.get("load generator"), 2), _num(r.machine_cpu_pct, 0)]
-            for r in results]
+    header = [
+        "code path",
+        "events/s",
+        "ack p99 ms",
+        "app CPU ms/event",
+        "PostgreSQL CPU ms/event",
+        "load generator CPU ms/event",
+        "machine busy %",
+    ]
+    rows = [
+        [
+            r.scenario,
+            _num(r.events_per_s),
+            _num(r.ack_p99_ms, 1),
+            _num(r.cpu_ms_per_event.get("app workers"), 2),
+            _num(r.cpu_ms_per_event.get("postgres"), 2)
+            if r.scenario.endswith("(PostgreSQL)")
+            else "—",
+            _num(r.cpu_ms_per_event.get("load generator"), 2),
+            _num(r.machine_cpu_pct, 0),
+        ]
+        for r in results
+    ]
     return _table(header, rows, "lrrrrrr")
 
 
@@ -95,8 +162,9 @@ class Goal:
             return "—"
         if isinstance(self.met, dict):
             if len(set(self.met.values())) > 1:
-                return "; ".join(f"{name}: {'met' if ok else '**missed**'}"
-                                 for name, ok in self.met.items())
+                return "; ".join(
+                    f"{name}: {'met' if ok else '**missed**'}" for name, ok in self.met.items()
+                )
             return "met" if all(self.met.values()) else "**missed**"
         return "met" if self.met else "**missed**"
 

@@ -42,8 +42,14 @@ def free_port() -> int:
 
 def release(env: dict[str, str]) -> None:
     """The Procfile's release phase: `flask --app linebot_app db upgrade`."""
-    done = subprocess.run(procfile_command("release", 0), env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        procfile_command("release", 0),
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"release phase failed:\n{done.stderr[-2000:]}")
 
@@ -72,9 +78,14 @@ class Gunicorn:
         env = {**env, "PORT": str(port)}
         with open(log_path, "ab") as log:
             started = time.perf_counter()
-            process = subprocess.Popen(procfile_command("web", port, app), env=env,
-                                       cwd=PROJECT_ROOT, start_new_session=True,
-                                       stdout=subprocess.DEVNULL, stderr=log)
+            process = subprocess.Popen(
+                procfile_command("web", port, app),
+                env=env,
+                cwd=PROJECT_ROOT,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         url = f"http://127.0.0.1:{port}"
         deadline = started + timeout
         while time.perf_counter() < deadline:
@@ -107,8 +118,12 @@ class Gunicorn:
         while time.perf_counter() - started < timeout:
             pids = self.worker_pids()
             cpu = [process_cpu_seconds([pid]) for pid in pids]
-            if (len(pids) >= workers and previous is not None and len(previous) == len(cpu)
-                    and all(b - a < 0.02 for a, b in zip(previous, cpu, strict=True))):
+            if (
+                len(pids) >= workers
+                and previous is not None
+                and len(previous) == len(cpu)
+                and all(b - a < 0.02 for a, b in zip(previous, cpu, strict=True))
+            ):
                 break
             previous = cpu
             time.sleep(0.2)

@@ -48,20 +48,47 @@ class Scenario:
     description: str = ""
 
 
-OURS_SQLITE = Scenario("ours (SQLite)", "linebot_app.wsgi:app", "sqlite", True,
-                       "this bot, Procfile command, SQLite")
-OURS_POSTGRES = Scenario("ours (PostgreSQL)", "linebot_app.wsgi:app", "postgresql", True,
-                         "this bot, Procfile command, PostgreSQL")
-BASELINE = Scenario("bare baseline", "bench.apps.baseline:app", None, False,
-                    "Flask: verify signature, 200")
-SYNCHRONOUS = Scenario("synchronous (SDK example)", "bench.apps.synchronous:app", None, True,
-                       "reply inside the webhook handler")
-INBOX_ONLY_SQLITE = Scenario("durable write only (SQLite)", "bench.apps.inbox_only:app",
-                             "sqlite", False, "our webhook, inbox worker not started")
-INBOX_ONLY_POSTGRES = Scenario("durable write only (PostgreSQL)", "bench.apps.inbox_only:app",
-                               "postgresql", False, "our webhook, inbox worker not started")
-NO_WRITE = Scenario("webhook without the write", "bench.apps.no_write:app", "sqlite", False,
-                    "our webhook, inbox store replaced by a no-op")
+OURS_SQLITE = Scenario(
+    "ours (SQLite)", "linebot_app.wsgi:app", "sqlite", True, "this bot, Procfile command, SQLite"
+)
+OURS_POSTGRES = Scenario(
+    "ours (PostgreSQL)",
+    "linebot_app.wsgi:app",
+    "postgresql",
+    True,
+    "this bot, Procfile command, PostgreSQL",
+)
+BASELINE = Scenario(
+    "bare baseline", "bench.apps.baseline:app", None, False, "Flask: verify signature, 200"
+)
+SYNCHRONOUS = Scenario(
+    "synchronous (SDK example)",
+    "bench.apps.synchronous:app",
+    None,
+    True,
+    "reply inside the webhook handler",
+)
+INBOX_ONLY_SQLITE = Scenario(
+    "durable write only (SQLite)",
+    "bench.apps.inbox_only:app",
+    "sqlite",
+    False,
+    "our webhook, inbox worker not started",
+)
+INBOX_ONLY_POSTGRES = Scenario(
+    "durable write only (PostgreSQL)",
+    "bench.apps.inbox_only:app",
+    "postgresql",
+    False,
+    "our webhook, inbox worker not started",
+)
+NO_WRITE = Scenario(
+    "webhook without the write",
+    "bench.apps.no_write:app",
+    "sqlite",
+    False,
+    "our webhook, inbox store replaced by a no-op",
+)
 
 
 @dataclass
@@ -96,15 +123,22 @@ class LoadResult:
 
 
 def gunicorn_env(database_url: str | None, line_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LINE_", "SANDBOX", "DATABASE_URL", "PORT"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LINE_", "SANDBOX", "DATABASE_URL", "PORT"))
+    }
     for name, value in GUNICORN_DEFAULTS.items():
         env.setdefault(name, value)
-    env.update(LINE_CHANNEL_SECRET=CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
-               LINE_API_BASE_URL=line_url, LINE_DATA_API_BASE_URL=line_url,
-               LINE_STAFF_GROUP_ID=STAFF_GROUP_ID, SANDBOX="0",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT),
-                                                        os.environ.get("PYTHONPATH")])))
+    env.update(
+        LINE_CHANNEL_SECRET=CHANNEL_SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
+        LINE_API_BASE_URL=line_url,
+        LINE_DATA_API_BASE_URL=line_url,
+        LINE_STAFF_GROUP_ID=STAFF_GROUP_ID,
+        SANDBOX="0",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+    )
     if database_url:
         env["DATABASE_URL"] = database_url
     return env
@@ -115,15 +149,28 @@ def gunicorn_settings() -> str:
     return f"gthread, {values['WEB_CONCURRENCY']} workers × {values['GUNICORN_THREADS']} threads"
 
 
-def generate_load(url: str, users: list[list[dict]], mode: str, rate: float | None,
-                  deadline_s: float) -> dict:
-    spec = {"url": url + "/callback", "secret": CHANNEL_SECRET, "mode": mode, "rate": rate,
-            "deadline_s": deadline_s, "timeout_s": 15,
-            "users": [[callback_body([event], "U" + "0" * 32).decode() for event in user]
-                      for user in users]}
-    done = subprocess.run([sys.executable, "-m", "bench.load"], input=json.dumps(spec),
-                          capture_output=True, text=True, cwd=PROJECT_ROOT,
-                          timeout=deadline_s + 60)
+def generate_load(
+    url: str, users: list[list[dict]], mode: str, rate: float | None, deadline_s: float
+) -> dict:
+    spec = {
+        "url": url + "/callback",
+        "secret": CHANNEL_SECRET,
+        "mode": mode,
+        "rate": rate,
+        "deadline_s": deadline_s,
+        "timeout_s": 15,
+        "users": [
+            [callback_body([event], "U" + "0" * 32).decode() for event in user] for user in users
+        ],
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.load"],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=deadline_s + 60,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout)
@@ -143,8 +190,14 @@ def wait_for_quiet(max_busy_pct: float = 25.0, window: float = 1.0, timeout: flo
     return busy_pct
 
 
-def wait_for_answers(line: FakeLineProcess, since: int, tokens: set[str], first_send: float,
-                     timeout: float, stall: float = 20.0) -> tuple[int, int, float | None]:
+def wait_for_answers(
+    line: FakeLineProcess,
+    since: int,
+    tokens: set[str],
+    first_send: float,
+    timeout: float,
+    stall: float = 20.0,
+) -> tuple[int, int, float | None]:
     """(answered, answered twice, seconds from first send to last reply); bounded in time."""
     deadline = time.monotonic() + timeout
     progress_at, answered_before = time.monotonic(), -1
@@ -161,8 +214,11 @@ def wait_for_answers(line: FakeLineProcess, since: int, tokens: set[str], first_
         time.sleep(0.25)
     ok = Counter(r.token for r in seen if r.status == 200)
     last = max((r.at_ms for r in seen if r.status == 200), default=None)
-    return len(ok), sum(1 for n in ok.values() if n > 1), (
-        None if last is None else last / 1000 - first_send)
+    return (
+        len(ok),
+        sum(1 for n in ok.values() if n > 1),
+        (None if last is None else last / 1000 - first_send),
+    )
 
 
 @dataclass(frozen=True)
@@ -178,8 +234,14 @@ class Load:
         return self.users * self.per_user + self.probe_users * self.probe_per_user
 
 
-def run_scenario(scenario: Scenario, line: FakeLineProcess, load: Load, *, log_dir: Path,
-                 answer_timeout: float = 120.0) -> LoadResult:
+def run_scenario(
+    scenario: Scenario,
+    line: FakeLineProcess,
+    load: Load,
+    *,
+    log_dir: Path,
+    answer_timeout: float = 120.0,
+) -> LoadResult:
     background = wait_for_quiet()
     database = throwaway_database(scenario.database) if scenario.database else nullcontext()
     with database as database_url:
@@ -192,25 +254,33 @@ def run_scenario(scenario: Scenario, line: FakeLineProcess, load: Load, *, log_d
             server.wait_settled(int(env["WEB_CONCURRENCY"]))
             since = line.count(REPLY_PATH)[REPLY_PATH]
             events = line.events(load.users, load.per_user)
-            groups = {"app workers": server.worker_pids(), "postgres": postgres_backend_pids(),
-                      "fake LINE": [line.pid]}
+            groups = {
+                "app workers": server.worker_pids(),
+                "postgres": postgres_backend_pids(),
+                "fake LINE": [line.pid],
+            }
             cpu_before = {name: process_cpu_seconds(pids) for name, pids in groups.items()}
             burst = generate_load(server.url, events, "burst", None, deadline_s=120)
             groups["postgres"] = postgres_backend_pids()
-            cpu = {name: process_cpu_seconds(pids) - cpu_before.get(name, 0.0)
-                   for name, pids in groups.items()}
+            cpu = {
+                name: process_cpu_seconds(pids) - cpu_before.get(name, 0.0)
+                for name, pids in groups.items()
+            }
             cpu["load generator"] = burst["cpu_s"]
             probe_events = line.events(load.probe_users, load.probe_per_user)
             probe = generate_load(server.url, probe_events, "paced", load.probe_rate, 60)
             result = summarise(scenario, load, burst, probe)
             result.background_cpu_pct = background
             result.machine_cpu_pct = burst["machine_busy_pct"]
-            result.cpu_ms_per_event = {name: 1000 * seconds / max(1, len(burst["latencies_ms"]))
-                                       for name, seconds in cpu.items()}
+            result.cpu_ms_per_event = {
+                name: 1000 * seconds / max(1, len(burst["latencies_ms"]))
+                for name, seconds in cpu.items()
+            }
             if scenario.answers:
                 tokens = {e["replyToken"] for user in events + probe_events for e in user}
                 result.answered, result.answered_twice, result.answer_all_s = wait_for_answers(
-                    line, since, tokens, burst["first_send_epoch"], answer_timeout)
+                    line, since, tokens, burst["first_send_epoch"], answer_timeout
+                )
             result.startup_s = server.started_in_s
             result.peak_rss_mb = server.peak_rss_mb()
         finally:
@@ -228,26 +298,41 @@ def summarise(scenario: Scenario, load: Load, burst: dict, probe: dict) -> LoadR
         statuses = Counter({int(k): v for k, v in phase["statuses"].items()})
         result.acked += sum(n for status, n in statuses.items() if 200 <= status < 300)
         result.status_5xx += sum(n for status, n in statuses.items() if status >= 500)
-        result.other_failures += (sum(phase["errors"].values()) + sum(
-            n for status, n in statuses.items() if status < 200 or 300 <= status < 500))
+        result.other_failures += sum(phase["errors"].values()) + sum(
+            n for status, n in statuses.items() if status < 200 or 300 <= status < 500
+        )
         for error, count in phase["errors"].items():
             result.notes.append(f"client error {error}×{count}")
     latencies = _latencies(burst)
     if latencies:
         result.ack_p50_ms, result.ack_p95_ms, result.ack_p99_ms = (
-            percentile(latencies, p) for p in (50, 95, 99))
+            percentile(latencies, p) for p in (50, 95, 99)
+        )
         result.ack_max_ms = latencies[-1]
         result.events_per_s = len(latencies) / burst["wall_s"]
     latencies = _latencies(probe)
     if latencies:
         result.probe_p50_ms, result.probe_p95_ms, result.probe_p99_ms = (
-            percentile(latencies, p) for p in (50, 95, 99))
+            percentile(latencies, p) for p in (50, 95, 99)
+        )
     return result
 
 
-MEDIAN_FIELDS = ("events_per_s", "ack_p50_ms", "ack_p95_ms", "ack_p99_ms", "ack_max_ms",
-                 "probe_p50_ms", "probe_p95_ms", "probe_p99_ms", "answer_all_s", "startup_s",
-                 "peak_rss_mb", "machine_cpu_pct", "background_cpu_pct")
+MEDIAN_FIELDS = (
+    "events_per_s",
+    "ack_p50_ms",
+    "ack_p95_ms",
+    "ack_p99_ms",
+    "ack_max_ms",
+    "probe_p50_ms",
+    "probe_p95_ms",
+    "probe_p99_ms",
+    "answer_all_s",
+    "startup_s",
+    "peak_rss_mb",
+    "machine_cpu_pct",
+    "background_cpu_pct",
+)
 
 
 def median_result(results: list[LoadResult]) -> LoadResult:
@@ -266,6 +351,7 @@ def median_result(results: list[LoadResult]) -> LoadResult:
         merged.answered_twice = max(r.answered_twice or 0 for r in results)
     for name in first.cpu_ms_per_event:
         merged.cpu_ms_per_event[name] = statistics.median(
-            r.cpu_ms_per_event.get(name, 0.0) for r in results)
+            r.cpu_ms_per_event.get(name, 0.0) for r in results
+        )
     merged.notes = sorted({note for r in results for note in r.notes})
     return merged

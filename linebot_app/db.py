@@ -1,5 +1,4 @@
-"""Database engine and sessions (SQLAlchemy 2): SQLite (WAL) by default, PostgreSQL in production.
-"""
+"""Database engine and sessions (SQLAlchemy 2): SQLite (WAL) locally, PostgreSQL in production."""
 
 from __future__ import annotations
 

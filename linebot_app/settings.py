@@ -57,7 +57,6 @@ class Settings:
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
-
 def _flag(env: Mapping[str, str], name: str, default: bool, problems: list[str]) -> bool:
     raw = env.get(name)
     if raw is None:

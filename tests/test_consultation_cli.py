@@ -35,8 +35,11 @@ def confirm(running, card: list[dict], when: str) -> None:
 
 
 def reminders(running) -> list:
-    return [d for d in running.platform.delivered(PATIENT)
-            if d.via == "push" and "提醒您" in texts(d.messages)]
+    return [
+        d
+        for d in running.platform.delivered(PATIENT)
+        if d.via == "push" and "提醒您" in texts(d.messages)
+    ]
 
 
 def test_reminders_go_once_for_tomorrows_confirmed_consultations(runner):

@@ -63,7 +63,10 @@ def test_patient_books_consultation_with_datetimepicker_in_six_steps(runner):
 
     [request] = requests_in(running)
     assert (request.patient_name, request.phone, request.status) == (
-        "王小明", "+886912345678", "open")
+        "王小明",
+        "+886912345678",
+        "open",
+    )
     assert request.service_key == "exosome"
     assert request.consent_at is not None
     assert request.preferred_at.isoformat() == "2026-12-04T06:30:00+00:00"
@@ -91,8 +94,9 @@ def test_names_and_phones_never_reach_the_log(runner, caplog):
     chat.tap_label("確認送出", messages=review)
     chat.tap("action=human")
     running.platform.wait_for(lambda: len(running.platform.delivered(STAFF_GROUP)) == 2)
-    logged = "\n".join(record.getMessage() for record in caplog.records
-                       if record.name != "werkzeug")  # the test servers' access logs
+    logged = "\n".join(
+        record.getMessage() for record in caplog.records if record.name != "werkzeug"
+    )  # the test servers' access logs
     assert "booking.step" in logged  # the log was captured
     for secret in ("王小明", "0912", "912345678", "小明的LINE名字", PATIENT):
         assert secret not in logged
@@ -146,7 +150,8 @@ def test_closed_dates_from_config_are_refused(runner, tmp_path):
     shutil.copytree("config", config)
     clinic = (config / "clinic.yaml").read_text(encoding="utf-8")
     (config / "clinic.yaml").write_text(
-        clinic.replace("closed_dates: []", "closed_dates: [2026-12-04]"), encoding="utf-8")
+        clinic.replace("closed_dates: []", "closed_dates: [2026-12-04]"), encoding="utf-8"
+    )
     chat = at_time_step(runner, config_dir=config)
     assert "12/4（週五） 診所休診" in texts(chat.pick_time("2026-12-04T15:00"))
 

@@ -123,11 +123,12 @@ def test_refollowing_within_the_grace_period_keeps_the_data(runner):
     running = start_bot(runner)
     patient = Chat(running, PATIENT)
     book(patient)
-    for event in (running.platform.unfollow_event(PATIENT),
-                  running.platform.follow_event(PATIENT)):
+    for event in (running.platform.unfollow_event(PATIENT), running.platform.follow_event(PATIENT)):
         running.send(event)
         wait_handled(running, event)
     running.clock.advance(days=40)
-    assert "purged 0 patient(s)" in running.app.test_cli_runner().invoke(
-        args=["requests", "purge"]).output
+    assert (
+        "purged 0 patient(s)"
+        in running.app.test_cli_runner().invoke(args=["requests", "purge"]).output
+    )
     assert stored_anywhere(running, NAME)

@@ -22,21 +22,25 @@ SETTINGS = load_consultation_config(CONFIG)
 THURSDAY_MORNING = dt.datetime(2026, 12, 3, 2, 30, tzinfo=dt.UTC)  # 10:30 Taipei
 
 
-@pytest.mark.parametrize("typed, stored", [
-    ("0912345678", "+886912345678"),
-    ("0912-345-678", "+886912345678"),
-    ("０９１２－３４５－６７８", "+886912345678"),
-    ("+886 912 345 678", "+886912345678"),
-    ("電話是 0912 345 678 謝謝", "+886912345678"),
-    ("06-2527333", "+88662527333"),
-    ("(02)2345-6789", "+886223456789"),
-])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("0912345678", "+886912345678"),
+        ("0912-345-678", "+886912345678"),
+        ("０９１２－３４５－６７８", "+886912345678"),
+        ("+886 912 345 678", "+886912345678"),
+        ("電話是 0912 345 678 謝謝", "+886912345678"),
+        ("06-2527333", "+88662527333"),
+        ("(02)2345-6789", "+886223456789"),
+    ],
+)
 def test_taiwanese_phones_are_stored_normalised(typed, stored):
     assert normalise_phone(typed) == stored
 
 
-@pytest.mark.parametrize("typed", ["12345", "0800-000-123", "+81 3-1234-5678", "091234567",
-                                   "電話", ""])
+@pytest.mark.parametrize(
+    "typed", ["12345", "0800-000-123", "+81 3-1234-5678", "091234567", "電話", ""]
+)
 def test_other_numbers_are_refused(typed):
     assert normalise_phone(typed) is None
 
@@ -46,16 +50,19 @@ def test_phones_are_shown_the_way_staff_dial_them():
     assert display_phone(None) == ""
 
 
-@pytest.mark.parametrize("typed, name, phone, problem", [
-    ("  王小明 ", "王小明", None, None),
-    ("Amy   Chen", "Amy Chen", None, None),
-    ("ＡＭＹ", "AMY", None, None),
-    ("王小明，0912-345-678", "王小明", "+886912345678", None),
-    ("0912345678", None, "+886912345678", "not_a_name"),
-    ("www.example.com", None, None, "not_a_name"),
-    ("王" * 31, None, None, "too_long"),
-    ("   ", None, None, "not_a_name"),
-])
+@pytest.mark.parametrize(
+    "typed, name, phone, problem",
+    [
+        ("  王小明 ", "王小明", None, None),
+        ("Amy   Chen", "Amy Chen", None, None),
+        ("ＡＭＹ", "AMY", None, None),
+        ("王小明，0912-345-678", "王小明", "+886912345678", None),
+        ("0912345678", None, "+886912345678", "not_a_name"),
+        ("www.example.com", None, None, "not_a_name"),
+        ("王" * 31, None, None, "too_long"),
+        ("   ", None, None, "not_a_name"),
+    ],
+)
 def test_names_are_trimmed_and_checked(typed, name, phone, problem):
     reading = read_name(typed, 30)
     assert (reading.name, reading.phone, reading.problem) == (name, phone, problem)
@@ -68,17 +75,20 @@ def test_booking_window_is_in_taipei_time_from_lead_time_to_horizon():
     assert window.initial.isoformat() == "2026-12-03T14:00:00+08:00"
 
 
-@pytest.mark.parametrize("value, problem", [
-    ("2026-12-03T10:00", "time_past"),
-    ("2026-12-03T12:00", "time_too_soon"),
-    ("2027-02-02T10:00", "time_too_far"),
-    ("2026-12-06T10:00", "time_closed_day"),
-    ("2026-12-04T12:30", "time_outside_hours"),
-    ("2026-12-05T17:00", "time_outside_hours"),
-    ("2026-12-04", "time_use_picker"),
-    ("2026-12-04T14:00", None),
-    ("2026-12-05T16:59", None),
-])
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("2026-12-03T10:00", "time_past"),
+        ("2026-12-03T12:00", "time_too_soon"),
+        ("2027-02-02T10:00", "time_too_far"),
+        ("2026-12-06T10:00", "time_closed_day"),
+        ("2026-12-04T12:30", "time_outside_hours"),
+        ("2026-12-05T17:00", "time_outside_hours"),
+        ("2026-12-04", "time_use_picker"),
+        ("2026-12-04T14:00", None),
+        ("2026-12-05T16:59", None),
+    ],
+)
 def test_chosen_times_are_checked_against_window_and_hours(value, problem):
     check = check_preferred_time(value, THURSDAY_MORNING, CLINIC, SETTINGS)
     assert check.problem == problem
@@ -103,8 +113,9 @@ def test_every_sentence_formats_with_its_placeholders():
     from linebot_app.consultation.config import PLACEHOLDERS, Wording
 
     wording = Wording(SETTINGS, CLINIC)
-    values = {name: "x" for name in PLACEHOLDERS - {"clinic_name", "clinic_phone",
-                                                    "clinic_address"}}
+    values = {
+        name: "x" for name in PLACEHOLDERS - {"clinic_name", "clinic_phone", "clinic_address"}
+    }
     for key, _ in SETTINGS.texts:
         assert wording.say(key, **values).strip()
 
@@ -119,15 +130,21 @@ def broken_config(tmp_path, old: str, new: str) -> Path:
     return config
 
 
-@pytest.mark.parametrize("old, new, complaint", [
-    ("label: 外泌體療程", "label: 外泌體療程外泌體療程外泌體療程外泌體療程外", "services.0.label"),
-    ("工作人員將於 {next_open} 起與您聯繫", "工作人員將於 {next_opn} 起與您聯繫", "next_opn"),
-    ("staff_user_ids: []", "staff_user_ids: [somebody]", "staff_user_ids"),
-    ("lead_time_minutes: 120", "lead_time_minutes: -5", "lead_time_minutes"),
-    ("  ask_name:", "  ask_nmae:", "ask_nmae"),
-])
+@pytest.mark.parametrize(
+    "old, new, complaint",
+    [
+        (
+            "label: 外泌體療程",
+            "label: 外泌體療程外泌體療程外泌體療程外泌體療程外",
+            "services.0.label",
+        ),
+        ("工作人員將於 {next_open} 起與您聯繫", "工作人員將於 {next_opn} 起與您聯繫", "next_opn"),
+        ("staff_user_ids: []", "staff_user_ids: [somebody]", "staff_user_ids"),
+        ("lead_time_minutes: 120", "lead_time_minutes: -5", "lead_time_minutes"),
+        ("  ask_name:", "  ask_nmae:", "ask_nmae"),
+    ],
+)
 def test_config_mistakes_are_reported_with_file_and_field(tmp_path, old, new, complaint):
     with pytest.raises(ConfigError) as error:
         load_consultation_config(broken_config(tmp_path, old, new))
     assert "consultation.yaml" in str(error.value) and complaint in str(error.value)
-

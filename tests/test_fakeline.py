@@ -44,8 +44,10 @@ from linebot_app.fakeline.openapi import WEBHOOK
 
 TIMEOUT = 5
 AUTH = {"Authorization": "Bearer test-token"}
-NO_SPEC = "LINE OpenAPI files not found beside the project (../shared/line-openapi); " \
-          "set LINE_OPENAPI_DIR to run the schema tests"
+NO_SPEC = (
+    "LINE OpenAPI files not found beside the project (../shared/line-openapi); "
+    "set LINE_OPENAPI_DIR to run the schema tests"
+)
 
 
 # --- fixtures and factories -------------------------------------------------------------------
@@ -80,8 +82,7 @@ def line_api(api_client: ApiClient) -> MessagingApi:
 
 
 def post(server: FakeLineServer, path: str, body: dict, **headers: str) -> requests.Response:
-    return requests.post(server.url + path, json=body, headers={**AUTH, **headers},
-                         timeout=TIMEOUT)
+    return requests.post(server.url + path, json=body, headers={**AUTH, **headers}, timeout=TIMEOUT)
 
 
 def text(value: str) -> dict:
@@ -89,8 +90,11 @@ def text(value: str) -> dict:
 
 
 def postback_button(label: str, data: str) -> dict:
-    return {"type": "button", "style": "primary",
-            "action": {"type": "postback", "label": label, "data": data, "displayText": label}}
+    return {
+        "type": "button",
+        "style": "primary",
+        "action": {"type": "postback", "label": label, "data": data, "displayText": label},
+    }
 
 
 def flex(contents: dict) -> dict:
@@ -98,34 +102,76 @@ def flex(contents: dict) -> dict:
 
 
 def bubble(*components: dict) -> dict:
-    return {"type": "bubble",
-            "body": {"type": "box", "layout": "vertical", "contents": list(components)}}
+    return {
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "contents": list(components)},
+    }
 
 
 def treatment_carousel() -> dict:
     """A realistic card carousel: hero image, spans, a datetime picker, URI and postback."""
     first = {
-        "type": "bubble", "size": "mega",
-        "hero": {"type": "image", "url": "https://example.com/exosome.jpg", "size": "full",
-                 "aspectRatio": "20:13", "aspectMode": "cover"},
-        "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": [
-            {"type": "text", "text": "外泌體療程", "weight": "bold", "size": "xl", "wrap": True},
-            {"type": "text", "contents": [
-                {"type": "span", "text": "諮詢 ", "color": "#8C6A43"},
-                {"type": "span", "text": "免費", "weight": "bold"}]},
-            {"type": "separator", "margin": "md"},
-            {"type": "box", "layout": "baseline", "contents": [
-                {"type": "icon", "url": "https://example.com/star.png"},
-                {"type": "text", "text": "台南", "flex": 0}]},
-        ]},
-        "footer": {"type": "box", "layout": "vertical", "contents": [
-            postback_button("預約諮詢", "action=book&service=exosome"),
-            {"type": "button", "action": {"type": "datetimepicker", "label": "選擇時間",
-                                          "data": "action=pick", "mode": "datetime",
-                                          "min": "2026-01-01T09:00"}},
-            {"type": "button", "style": "link",
-             "action": {"type": "uri", "label": "地圖", "uri": "https://maps.example.com"}},
-        ]},
+        "type": "bubble",
+        "size": "mega",
+        "hero": {
+            "type": "image",
+            "url": "https://example.com/exosome.jpg",
+            "size": "full",
+            "aspectRatio": "20:13",
+            "aspectMode": "cover",
+        },
+        "body": {
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "md",
+            "contents": [
+                {
+                    "type": "text",
+                    "text": "外泌體療程",
+                    "weight": "bold",
+                    "size": "xl",
+                    "wrap": True,
+                },
+                {
+                    "type": "text",
+                    "contents": [
+                        {"type": "span", "text": "諮詢 ", "color": "#8C6A43"},
+                        {"type": "span", "text": "免費", "weight": "bold"},
+                    ],
+                },
+                {"type": "separator", "margin": "md"},
+                {
+                    "type": "box",
+                    "layout": "baseline",
+                    "contents": [
+                        {"type": "icon", "url": "https://example.com/star.png"},
+                        {"type": "text", "text": "台南", "flex": 0},
+                    ],
+                },
+            ],
+        },
+        "footer": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                postback_button("預約諮詢", "action=book&service=exosome"),
+                {
+                    "type": "button",
+                    "action": {
+                        "type": "datetimepicker",
+                        "label": "選擇時間",
+                        "data": "action=pick",
+                        "mode": "datetime",
+                        "min": "2026-01-01T09:00",
+                    },
+                },
+                {
+                    "type": "button",
+                    "style": "link",
+                    "action": {"type": "uri", "label": "地圖", "uri": "https://maps.example.com"},
+                },
+            ],
+        },
     }
     second = bubble(text("副作用與安全"), {"type": "filler"})
     return {"type": "carousel", "contents": [first, second]}
@@ -143,16 +189,27 @@ def rich_menu_png(width: int = 2500, height: int = 1686) -> bytes:
 
 
 def rich_menu_body() -> dict:
-    return {"size": {"width": 2500, "height": 1686}, "selected": True, "name": "clinic-menu",
-            "chatBarText": "選單", "areas": [{
+    return {
+        "size": {"width": 2500, "height": 1686},
+        "selected": True,
+        "name": "clinic-menu",
+        "chatBarText": "選單",
+        "areas": [
+            {
                 "bounds": {"x": 0, "y": 0, "width": 2500, "height": 1686},
-                "action": {"type": "postback", "data": "action=topic&topic=what"}}]}
+                "action": {"type": "postback", "data": "action=topic&topic=what"},
+            }
+        ],
+    }
 
 
 # --- schema validation: LINE's OpenAPI file with discriminators resolved -------------------------
 def test_valid_flex_carousel_with_quick_reply_passes(schemas: LineSchemas) -> None:
-    message = {**flex(treatment_carousel()), "quickReply": quick_reply(13),
-               "sender": {"name": "波士頓小幫手"}}
+    message = {
+        **flex(treatment_carousel()),
+        "quickReply": quick_reply(13),
+        "sender": {"name": "波士頓小幫手"},
+    }
     assert schemas.errors("ReplyMessageRequest", {"replyToken": "t", "messages": [message]}) == []
 
 
@@ -162,28 +219,53 @@ def test_valid_flex_carousel_with_quick_reply_passes(schemas: LineSchemas) -> No
         ({"type": "txt", "text": "hi"}, "messages[0].type: 'txt' is not one of"),
         ({"type": "text"}, "messages[0]: 'text' is a required property"),
         ({"type": "text", "text": ""}, "messages[0].text: Length must be at least 1"),
-        (flex(bubble({"type": "text", "wrap": True})),
-         "messages[0].contents.body.contents[0]: 'text' is a required property"),
-        (flex(bubble({"type": "txet", "text": "x"})),
-         "messages[0].contents.body.contents[0].type: 'txet' is not one of"),
-        (flex(bubble(postback_button("預約", "d" * 301))),
-         "messages[0].contents.body.contents[0].action.data: Length must be at most 300"),
-        (flex(bubble(postback_button("預" * 41, "d"))),
-         "messages[0].contents.body.contents[0].action.label: Length must be at most 40"),
-        (flex(bubble({"type": "button", "action": {"type": "postbak", "data": "d"}})),
-         "messages[0].contents.body.contents[0].action.type: 'postbak' is not one of"),
-        (flex(bubble({"type": "button", "action": {"label": "x", "data": "d"}})),
-         "messages[0].contents.body.contents[0].action: 'type' is a required property"),
-        (flex({"type": "carousel", "contents": [{"type": "carousel", "contents": []}]}),
-         "messages[0].contents.contents[0].type: 'carousel' is not one of ['bubble']"),
-        (flex({"type": "carousel", "contents": [bubble(text("x"))] * 13}),
-         "messages[0].contents.contents: Size must be at most 12"),
-        ({**text("要預約嗎"), "quickReply": quick_reply(14)},
-         "messages[0].quickReply.items: Size must be at most 13"),
-        ({**text("要預約嗎"), "quickReply": quick_reply(1, label="我想預約下週六下午外泌體療程的免費諮詢時段")},  # noqa: E501
-         "messages[0].quickReply.items[0].action.label: Length must be at most 20"),
-        ({**flex(bubble(text("x"))), "altText": "a" * 1501},
-         "messages[0].altText: Length must be at most 1500"),
+        (
+            flex(bubble({"type": "text", "wrap": True})),
+            "messages[0].contents.body.contents[0]: 'text' is a required property",
+        ),
+        (
+            flex(bubble({"type": "txet", "text": "x"})),
+            "messages[0].contents.body.contents[0].type: 'txet' is not one of",
+        ),
+        (
+            flex(bubble(postback_button("預約", "d" * 301))),
+            "messages[0].contents.body.contents[0].action.data: Length must be at most 300",
+        ),
+        (
+            flex(bubble(postback_button("預" * 41, "d"))),
+            "messages[0].contents.body.contents[0].action.label: Length must be at most 40",
+        ),
+        (
+            flex(bubble({"type": "button", "action": {"type": "postbak", "data": "d"}})),
+            "messages[0].contents.body.contents[0].action.type: 'postbak' is not one of",
+        ),
+        (
+            flex(bubble({"type": "button", "action": {"label": "x", "data": "d"}})),
+            "messages[0].contents.body.contents[0].action: 'type' is a required property",
+        ),
+        (
+            flex({"type": "carousel", "contents": [{"type": "carousel", "contents": []}]}),
+            "messages[0].contents.contents[0].type: 'carousel' is not one of ['bubble']",
+        ),
+        (
+            flex({"type": "carousel", "contents": [bubble(text("x"))] * 13}),
+            "messages[0].contents.contents: Size must be at most 12",
+        ),
+        (
+            {**text("要預約嗎"), "quickReply": quick_reply(14)},
+            "messages[0].quickReply.items: Size must be at most 13",
+        ),
+        (
+            {
+                **text("要預約嗎"),
+                "quickReply": quick_reply(1, label="我想預約下週六下午外泌體療程的免費諮詢時段"),
+            },  # noqa: E501
+            "messages[0].quickReply.items[0].action.label: Length must be at most 20",
+        ),
+        (
+            {**flex(bubble(text("x"))), "altText": "a" * 1501},
+            "messages[0].altText: Length must be at most 1500",
+        ),
     ],
 )
 def test_invalid_message_is_refused_with_its_property_path(
@@ -196,7 +278,8 @@ def test_invalid_message_is_refused_with_its_property_path(
 def test_more_than_five_messages_are_refused(schemas: LineSchemas) -> None:
     body = {"to": "U" + "0" * 32, "messages": [text("hi")] * 6}
     assert schemas.errors("PushMessageRequest", body) == [
-        "messages: Size must be at most 5 (got 6)"]
+        "messages: Size must be at most 5 (got 6)"
+    ]
 
 
 def test_flex_text_made_of_spans_needs_no_text(schemas: LineSchemas) -> None:
@@ -213,8 +296,10 @@ def test_spec_alone_misses_documented_limits_so_they_are_added() -> None:
 
 def test_request_schema_is_found_from_the_spec_paths(schemas: LineSchemas) -> None:
     assert schemas.request_schema("POST", "/v2/bot/message/reply") == "ReplyMessageRequest"
-    assert schemas.request_schema("post", "/v2/bot/chat/loading/start") == \
-        "ShowLoadingAnimationRequest"
+    assert (
+        schemas.request_schema("post", "/v2/bot/chat/loading/start")
+        == "ShowLoadingAnimationRequest"
+    )
     assert schemas.request_schema("GET", "/v2/bot/profile/{userId}") is None
 
 
@@ -242,13 +327,17 @@ components:
           properties: {children: {type: array, items: {$ref: '#/components/schemas/Node'}}}
 """)
     tiny = LineSchemas(spec)
-    tree = {"kind": "branch", "children": [{"kind": "leaf", "size": None},
-                                           {"kind": "branch", "children": []}]}
+    tree = {
+        "kind": "branch",
+        "children": [{"kind": "leaf", "size": None}, {"kind": "branch", "children": []}],
+    }
     assert tiny.errors("Node", tree) == []
-    assert tiny.errors("Node", {"kind": "branch", "children": [{"kind": "leaf"}]}) == \
-        ["children[0]: 'size' is a required property"]
+    assert tiny.errors("Node", {"kind": "branch", "children": [{"kind": "leaf"}]}) == [
+        "children[0]: 'size' is a required property"
+    ]
     assert tiny.errors("Node", {"kind": "twig"}) == [
-        "kind: 'twig' is not one of ['branch', 'leaf']"]
+        "kind: 'twig' is not one of ['branch', 'leaf']"
+    ]
 
 
 def test_openapi_dir_can_be_overridden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -265,9 +354,12 @@ def test_without_the_spec_bodies_are_not_checked(
     monkeypatch.setenv("LINE_OPENAPI_DIR", str(tmp_path / "missing"))
     platform = FakeLinePlatform()
     token = platform.issue_reply_token("U" + "1" * 32)
-    answer = platform.handle("POST", "/v2/bot/message/reply", headers=AUTH,
-                             body=json.dumps({"replyToken": token,
-                                              "messages": [{"type": "nope"}]}).encode())
+    answer = platform.handle(
+        "POST",
+        "/v2/bot/message/reply",
+        headers=AUTH,
+        body=json.dumps({"replyToken": token, "messages": [{"type": "nope"}]}).encode(),
+    )
     assert (platform.schema_checked, answer.status, platform.schema_errors) == (False, 200, [])
 
 
@@ -289,8 +381,15 @@ def test_built_events_match_webhook_spec_and_the_sdk_parser(platform: FakeLinePl
     assert webhook.errors("CallbackRequest", json.loads(body)) == []
     parsed = WebhookParser("secret").parse(body.decode(), sign(body, "secret"))
     assert [type(e).__name__ for e in parsed] == [
-        "MessageEvent", "MessageEvent", "PostbackEvent", "FollowEvent", "UnfollowEvent",
-        "JoinEvent", "MessageEvent", "MessageEvent"]
+        "MessageEvent",
+        "MessageEvent",
+        "PostbackEvent",
+        "FollowEvent",
+        "UnfollowEvent",
+        "JoinEvent",
+        "MessageEvent",
+        "MessageEvent",
+    ]
     assert len({e["webhookEventId"] for e in built}) == len(built)
     assert all(len(e["webhookEventId"]) == 26 for e in built)
     assert "replyToken" not in built[4]
@@ -304,8 +403,12 @@ def test_event_has_injected_time_and_group_reply_token() -> None:
     assert event["deliveryContext"] == {"isRedelivery": True}
     assert event["source"] == {"type": "group", "groupId": group, "userId": patient}
     assert event["mode"] == "active"
-    answer = platform.handle("POST", "/v2/bot/message/reply", headers=AUTH, body=json.dumps(
-        {"replyToken": event["replyToken"], "messages": [text("收到")]}).encode())
+    answer = platform.handle(
+        "POST",
+        "/v2/bot/message/reply",
+        headers=AUTH,
+        body=json.dumps({"replyToken": event["replyToken"], "messages": [text("收到")]}).encode(),
+    )
     assert answer.status == 200
     assert platform.delivered()[0].chat_id == group
 
@@ -325,8 +428,13 @@ def test_webhook_sender_signs_like_line(platform: FakeLinePlatform) -> None:
     @bot.post("/callback")
     def callback() -> tuple[str, int]:
         try:
-            received.append(len(WebhookParser("s3cret").parse(
-                request.get_data(as_text=True), request.headers["X-Line-Signature"])))
+            received.append(
+                len(
+                    WebhookParser("s3cret").parse(
+                        request.get_data(as_text=True), request.headers["X-Line-Signature"]
+                    )
+                )
+            )
         except InvalidSignatureError:
             return "bad signature", 400
         return "OK", 200
@@ -351,8 +459,9 @@ def test_reply_is_delivered_and_token_is_single_use(
 ) -> None:
     patient = platform.new_user_id()
     event = platform.text_event(patient, "營業時間")
-    request_body = ReplyMessageRequest(reply_token=event["replyToken"],
-                                       messages=[TextMessage(text="週一至週六 10:00–19:00")])
+    request_body = ReplyMessageRequest(
+        reply_token=event["replyToken"], messages=[TextMessage(text="週一至週六 10:00–19:00")]
+    )
     sent = line_api.reply_message(request_body, _request_timeout=TIMEOUT)
     assert sent.sent_messages[0].quote_token
     with pytest.raises(ApiException) as refused:
@@ -373,8 +482,9 @@ def test_unknown_and_expired_reply_tokens_are_refused(server: FakeLineServer) ->
     platform.expire_reply_token(expired)
     now[0] += 61_000
     for token in (stale, expired, "never-issued"):
-        answer = post(server, "/v2/bot/message/reply",
-                      {"replyToken": token, "messages": [text("hi")]})
+        answer = post(
+            server, "/v2/bot/message/reply", {"replyToken": token, "messages": [text("hi")]}
+        )
         assert (answer.status_code, answer.json()) == (400, {"message": "Invalid reply token"})
     assert platform.delivered() == []
 
@@ -384,14 +494,16 @@ def test_push_with_same_retry_key_is_delivered_once(
 ) -> None:
     patient, key = platform.new_user_id(), str(uuid.uuid4())
     push = PushMessageRequest(to=patient, messages=[TextMessage(text="明天見")])
-    first = line_api.push_message_with_http_info(push, x_line_retry_key=key,
-                                                 _request_timeout=TIMEOUT)
+    first = line_api.push_message_with_http_info(
+        push, x_line_retry_key=key, _request_timeout=TIMEOUT
+    )
     assert first.data.sent_messages[0].id
     with pytest.raises(ApiException) as conflict:
         line_api.push_message(push, x_line_retry_key=key, _request_timeout=TIMEOUT)
     assert conflict.value.status == 409
-    assert conflict.value.headers["x-line-accepted-request-id"] == \
-        first.headers["x-line-request-id"]
+    assert (
+        conflict.value.headers["x-line-accepted-request-id"] == first.headers["x-line-request-id"]
+    )
     assert json.loads(conflict.value.body)["message"] == "The retry key is already accepted"
     assert len(platform.delivered(patient)) == 1
 
@@ -400,8 +512,9 @@ def test_lost_push_response_is_retried_safely_with_the_retry_key(server: FakeLin
     platform, patient, key = server.platform, server.platform.new_user_id(), str(uuid.uuid4())
     platform.drop_response_next("/v2/bot/message/push")
     body = {"to": patient, "messages": [text("提醒：明天 14:00 諮詢")]}
-    assert post(server, "/v2/bot/message/push", body, **{"X-Line-Retry-Key": key}).status_code \
-        == 500
+    assert (
+        post(server, "/v2/bot/message/push", body, **{"X-Line-Retry-Key": key}).status_code == 500
+    )
     retry = post(server, "/v2/bot/message/push", body, **{"X-Line-Retry-Key": key})
     assert retry.status_code == 409
     assert retry.headers["x-line-accepted-request-id"] == platform.requests()[0].request_id
@@ -435,9 +548,15 @@ def test_invalid_flex_is_refused_with_400_and_recorded(server: FakeLineServer) -
     body = {"replyToken": token, "messages": [flex(bubble({"type": "text", "size": "sm"}))]}
     answer = post(server, "/v2/bot/message/reply", body)
     assert answer.status_code == 400
-    assert answer.json() == {"message": "The request body has 1 error(s)", "details": [
-        {"message": "'text' is a required property",
-         "property": "messages[0].contents.body.contents[0]"}]}
+    assert answer.json() == {
+        "message": "The request body has 1 error(s)",
+        "details": [
+            {
+                "message": "'text' is a required property",
+                "property": "messages[0].contents.body.contents[0]",
+            }
+        ],
+    }
     [violation] = server.platform.schema_errors
     assert violation.schema == "ReplyMessageRequest"
     assert server.platform.delivered() == []
@@ -452,12 +571,15 @@ def test_valid_flex_carousel_is_delivered_through_the_sdk(
     patient = platform.new_user_id()
     message = {**flex(treatment_carousel()), "quickReply": quick_reply(3)}
     body = ReplyMessageRequest.from_dict(
-        {"replyToken": platform.issue_reply_token(patient), "messages": [message]})
+        {"replyToken": platform.issue_reply_token(patient), "messages": [message]}
+    )
     line_api.reply_message(body, _request_timeout=TIMEOUT)
     assert platform.schema_errors == []
     [delivery] = platform.wait_for_deliveries(1, chat_id=patient)
-    assert delivery.messages[0]["contents"]["contents"][0]["footer"]["contents"][1]["action"][
-        "mode"] == "datetime"
+    assert (
+        delivery.messages[0]["contents"]["contents"][0]["footer"]["contents"][1]["action"]["mode"]
+        == "datetime"
+    )
 
 
 def test_loading_animation_and_profile_through_the_sdk(
@@ -465,9 +587,9 @@ def test_loading_animation_and_profile_through_the_sdk(
 ) -> None:
     patient = platform.new_user_id()
     platform.set_profile(patient, "陳小姐", "https://example.com/p.jpg", language="zh-TW")
-    line_api.show_loading_animation(ShowLoadingAnimationRequest(chat_id=patient,
-                                                                loading_seconds=10),
-                                    _request_timeout=TIMEOUT)
+    line_api.show_loading_animation(
+        ShowLoadingAnimationRequest(chat_id=patient, loading_seconds=10), _request_timeout=TIMEOUT
+    )
     assert platform.requests("/v2/bot/chat/loading/start")[0].status == 202
     assert [(a.chat_id, a.seconds) for a in platform.loading_animations()] == [(patient, 10)]
     profile = line_api.get_profile(patient, _request_timeout=TIMEOUT)
@@ -492,8 +614,11 @@ def test_requests_without_bearer_token_are_refused(server: FakeLineServer) -> No
     assert answer.status_code == 401
     assert server.platform.delivered() == []
     recorded = server.platform.requests()[0]
-    assert (recorded.status, recorded.json, recorded.headers["content-type"]) == \
-        (401, body, "application/json")
+    assert (recorded.status, recorded.json, recorded.headers["content-type"]) == (
+        401,
+        body,
+        "application/json",
+    )
 
 
 def test_unknown_endpoint_is_404_and_recorded(server: FakeLineServer) -> None:
@@ -522,19 +647,23 @@ def test_rich_menu_lifecycle_through_the_sdk(
     assert no_image.value.status == 400
 
     png = rich_menu_png()
-    blob.set_rich_menu_image(menu_id, png, _headers={"Content-Type": "image/png"},
-                             _request_timeout=TIMEOUT)
+    blob.set_rich_menu_image(
+        menu_id, png, _headers={"Content-Type": "image/png"}, _request_timeout=TIMEOUT
+    )
     assert platform.rich_menus.images[menu_id].content == png
     with pytest.raises(ApiException) as second_upload:
-        blob.set_rich_menu_image(menu_id, png, _headers={"Content-Type": "image/png"},
-                                 _request_timeout=TIMEOUT)
+        blob.set_rich_menu_image(
+            menu_id, png, _headers={"Content-Type": "image/png"}, _request_timeout=TIMEOUT
+        )
     assert second_upload.value.status == 400
 
     line_api.set_default_rich_menu(menu_id, _request_timeout=TIMEOUT)
     assert line_api.get_default_rich_menu_id(_request_timeout=TIMEOUT).rich_menu_id == menu_id
     fetched = line_api.get_rich_menu(menu_id, _request_timeout=TIMEOUT)
-    assert (fetched.chat_bar_text, fetched.areas[0].action.data) == \
-        ("選單", "action=topic&topic=what")
+    assert (fetched.chat_bar_text, fetched.areas[0].action.data) == (
+        "選單",
+        "action=topic&topic=what",
+    )
     listed = line_api.get_rich_menu_list(_request_timeout=TIMEOUT).richmenus
     assert [m.rich_menu_id for m in listed] == [menu_id]
 
@@ -576,8 +705,9 @@ def test_wait_for_deliveries_wakes_when_another_thread_delivers(
 ) -> None:
     patient = platform.new_user_id()
     body = json.dumps({"to": patient, "messages": [text("稍後回覆您")]}).encode()
-    worker = threading.Timer(0.05, platform.handle, ("POST", "/v2/bot/message/push"),
-                             {"headers": AUTH, "body": body})
+    worker = threading.Timer(
+        0.05, platform.handle, ("POST", "/v2/bot/message/push"), {"headers": AUTH, "body": body}
+    )
     worker.start()
     [delivery] = platform.wait_for_deliveries(1, chat_id=patient, timeout=TIMEOUT)
     assert delivery.via == "push"
@@ -596,11 +726,18 @@ def test_timeline_shows_the_conversation_in_order(platform: FakeLinePlatform) ->
     patient = platform.new_user_id()
     event = platform.text_event(patient, "想預約")
     platform.postback_event(patient, "action=book", display_text="預約諮詢")
-    platform.handle("POST", "/v2/bot/message/reply", headers=AUTH, body=json.dumps(
-        {"replyToken": event["replyToken"], "messages": [text("好的")]}).encode())
+    platform.handle(
+        "POST",
+        "/v2/bot/message/reply",
+        headers=AUTH,
+        body=json.dumps({"replyToken": event["replyToken"], "messages": [text("好的")]}).encode(),
+    )
     lines = platform.timeline(patient)
     assert [(e.sender, e.kind) for e in lines] == [
-        ("user", "message"), ("user", "postback"), ("bot", "message")]
+        ("user", "message"),
+        ("user", "postback"),
+        ("bot", "message"),
+    ]
     assert lines[1].message["displayText"] == "預約諮詢"
     assert platform.timeline(patient, after_seq=lines[1].seq) == lines[2:]
 
@@ -616,8 +753,11 @@ def test_blueprint_works_under_the_sandbox_prefix(platform: FakeLinePlatform) ->
     app = Flask("sandbox")
     app.register_blueprint(create_fake_line_blueprint(platform), url_prefix="/sandbox/line")
     patient = platform.new_user_id()
-    answer = app.test_client().post("/sandbox/line/v2/bot/message/push", headers=AUTH,
-                                    json={"to": patient, "messages": [text("hi")]})
+    answer = app.test_client().post(
+        "/sandbox/line/v2/bot/message/push",
+        headers=AUTH,
+        json={"to": patient, "messages": [text("hi")]},
+    )
     assert answer.status_code == 200
     assert answer.headers["x-line-request-id"]
     assert platform.requests()[0].path == "/v2/bot/message/push"

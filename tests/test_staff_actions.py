@@ -113,8 +113,11 @@ def test_staff_buttons_from_anyone_else_change_nothing(runner):
     running = start_bot(runner)
     _, card = submitted_request(running)
     data = next(a["data"] for a in actions_in(card) if a.get("label") == "取消")
-    for chat in (Chat(running, STRANGER), Chat(running, PATIENT),
-                 Chat(running, STAFF_MEMBER, group_id="C" + "2" * 32)):
+    for chat in (
+        Chat(running, STRANGER),
+        Chat(running, PATIENT),
+        Chat(running, STAFF_MEMBER, group_id="C" + "2" * 32),
+    ):
         assert "僅限診所人員" in texts(chat.tap(data))
     assert request_row(running).status == "open"
     assert len(history(running)) == 1
@@ -126,8 +129,12 @@ def test_a_staff_member_listed_in_config_may_act_from_a_one_to_one_chat(runner, 
     config = tmp_path / "config"
     shutil.copytree("config", config)
     path = config / "consultation.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "staff_user_ids: []", f"staff_user_ids: [{STAFF_MEMBER}]"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "staff_user_ids: []", f"staff_user_ids: [{STAFF_MEMBER}]"
+        ),
+        encoding="utf-8",
+    )
     running = start_bot(runner, config_dir=config)
     _, card = submitted_request(running)
     answer = Chat(running, STAFF_MEMBER).tap_label("已聯繫", messages=card)

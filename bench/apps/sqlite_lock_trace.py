@@ -21,8 +21,11 @@ _begin, _release = db._SQLiteWriteGate.begin, db._SQLiteWriteGate.release
 
 
 def _call_site() -> str:
-    frames = [f for f in traceback.extract_stack(limit=40)
-              if "linebot_app" in f.filename and not f.filename.endswith(("db.py", __file__))]
+    frames = [
+        f
+        for f in traceback.extract_stack(limit=40)
+        if "linebot_app" in f.filename and not f.filename.endswith(("db.py", __file__))
+    ]
     return " < ".join(f"{Path(f.filename).name}:{f.name}" for f in frames[-3:][::-1])
 
 
@@ -43,9 +46,14 @@ def _traced_release(gate, connection) -> None:
 def _dump_every_two_seconds() -> None:
     while True:
         time.sleep(2)
-        summary = {site: {"transactions": len(holds), "hold_ms": [1000 * h for h in holds],
-                          "wait_ms": [1000 * w for w in _waits.get(site, [])]}
-                   for site, holds in list(_holds.items())}
+        summary = {
+            site: {
+                "transactions": len(holds),
+                "hold_ms": [1000 * h for h in holds],
+                "wait_ms": [1000 * w for w in _waits.get(site, [])],
+            }
+            for site, holds in list(_holds.items())
+        }
         (RESULTS / f"sqlite-locks-{os.getpid()}.json").write_text(json.dumps(summary))
 
 

@@ -22,8 +22,9 @@ from linebot.v3.messaging import (
 from linebot.v3.webhooks import MessageEvent, TextMessageContent
 
 app = Flask(__name__)
-configuration = Configuration(host=os.environ["LINE_API_BASE_URL"],
-                              access_token=os.environ["LINE_CHANNEL_ACCESS_TOKEN"])
+configuration = Configuration(
+    host=os.environ["LINE_API_BASE_URL"], access_token=os.environ["LINE_CHANNEL_ACCESS_TOKEN"]
+)
 handler = WebhookHandler(os.environ["LINE_CHANNEL_SECRET"])
 
 
@@ -43,8 +44,9 @@ def handle_message(event):
     with ApiClient(configuration) as api_client:
         line_bot_api = MessagingApi(api_client)
         line_bot_api.reply_message_with_http_info(
-            ReplyMessageRequest(reply_token=event.reply_token,
-                                messages=[TextMessage(text=event.message.text)])
+            ReplyMessageRequest(
+                reply_token=event.reply_token, messages=[TextMessage(text=event.message.text)]
+            )
         )
 
 

@@ -44,9 +44,15 @@ class Booking:
         self.desk = desk
         self.conversation = Conversation(
             name="booking",
-            states={SERVICE: self._service, TIME: self._time, NAME: self._name,
-                    PHONE: self._phone, CONSENT: self._consent, REVIEW: self._review,
-                    EDIT: self._edit},
+            states={
+                SERVICE: self._service,
+                TIME: self._time,
+                NAME: self._name,
+                PHONE: self._phone,
+                CONSENT: self._consent,
+                REVIEW: self._review,
+                EDIT: self._edit,
+            },
             fallbacks=[(self._wants_to_cancel, self._cancel)],
             timeout=desk.config.conversation_expiry,
         )
@@ -114,8 +120,9 @@ class Booking:
 
     # --- states ---------------------------------------------------------------------------
     def _service(self, ctx: EventContext, flow: Flow) -> list[Message]:
-        key = ctx.postback_data.get("v") or self._choice(ctx.text, {
-            s.key: s.label for s in self.desk.config.services})
+        key = ctx.postback_data.get("v") or self._choice(
+            ctx.text, {s.key: s.label for s in self.desk.config.services}
+        )
         if key and self.desk.config.service(key):
             flow.data[SERVICE] = key
             return self._advance(ctx, flow)
@@ -157,7 +164,8 @@ class Booking:
     def _consent(self, ctx: EventContext, flow: Flow) -> list[Message]:
         buttons = self.desk.config.buttons
         choice = ctx.postback_data.get("v") or self._choice(
-            ctx.text, {"yes": buttons.agree, "no": buttons.disagree})
+            ctx.text, {"yes": buttons.agree, "no": buttons.disagree}
+        )
         if choice == "yes":
             flow.data[CONSENT] = ctx.clock.now().isoformat()
             return self._advance(ctx, flow)
@@ -169,7 +177,8 @@ class Booking:
     def _review(self, ctx: EventContext, flow: Flow) -> list[Message]:
         buttons = self.desk.config.buttons
         choice = ctx.postback_data.get("v") or self._choice(
-            ctx.text, {"submit": buttons.submit, "edit": buttons.edit})
+            ctx.text, {"submit": buttons.submit, "edit": buttons.edit}
+        )
         if choice == "submit":
             return self._submit(ctx, flow)
         if choice == "edit":
@@ -180,7 +189,8 @@ class Booking:
     def _edit(self, ctx: EventContext, flow: Flow) -> list[Message]:
         fields = self.desk.config.fields
         choice = ctx.postback_data.get("v") or self._choice(
-            ctx.text, {f: getattr(fields, f) for f in EDITABLE})
+            ctx.text, {f: getattr(fields, f) for f in EDITABLE}
+        )
         if choice in EDITABLE:
             flow.data.pop(choice, None)
             flow.goto(choice)
@@ -199,16 +209,20 @@ class Booking:
             return [render.text(self.desk.say("already_submitted", id=done.id))]
         now, data = ctx.clock.now(), flow.data
         service = self.desk.config.service(data[SERVICE])
-        request = create_request(ctx.session, NewRequest(
-            flow_token=flow.token,
-            user_id=ctx.user_id,
-            service_key=data[SERVICE],
-            service_label=service.label if service else data[SERVICE],
-            preferred_at=dt.datetime.fromisoformat(data[TIME]),
-            patient_name=data[NAME],
-            phone=data[PHONE],
-            consent_at=dt.datetime.fromisoformat(data[CONSENT]),
-        ), now)
+        request = create_request(
+            ctx.session,
+            NewRequest(
+                flow_token=flow.token,
+                user_id=ctx.user_id,
+                service_key=data[SERVICE],
+                service_label=service.label if service else data[SERVICE],
+                preferred_at=dt.datetime.fromisoformat(data[TIME]),
+                patient_name=data[NAME],
+                phone=data[PHONE],
+                consent_at=dt.datetime.fromisoformat(data[CONSENT]),
+            ),
+            now,
+        )
         ctx.notify_staff([request_card(self.desk, request, self.desk.display_name(ctx), now)])
         lines = [self.desk.say("submitted", id=request.id)]
         closed = self.desk.closed_note(now, "closed_now")
@@ -221,16 +235,17 @@ class Booking:
         flow.goto(next_state(flow.data))
         return self._prompt(ctx, flow, flow.state)
 
-    def _prompt(self, ctx: EventContext, flow: Flow, state: str, first: bool = False
-                ) -> list[Message]:
+    def _prompt(
+        self, ctx: EventContext, flow: Flow, state: str, first: bool = False
+    ) -> list[Message]:
         return prompt(self.desk, ctx, flow, state, first)
 
     def _reminder(self, ctx: EventContext, flow: Flow) -> list[Message]:
-        return [render.text(self.desk.say("resume_prefix")),
-                *self._prompt(ctx, flow, flow.state)]
+        return [render.text(self.desk.say("resume_prefix")), *self._prompt(ctx, flow, flow.state)]
 
-    def _not_understood(self, ctx: EventContext, flow: Flow, state: str,
-                        hint: str | None = None) -> list[Message]:
+    def _not_understood(
+        self, ctx: EventContext, flow: Flow, state: str, hint: str | None = None
+    ) -> list[Message]:
         """A topic question gets its card and a reminder; 真人 hands over; else ask again."""
         topics = set(self.desk.topic_answers.topics(ctx.text)) if ctx.text else set()
         if "human" in topics:
@@ -250,14 +265,22 @@ class Booking:
         topics = set(self.desk.topic_answers.topics(text)) - {"greeting"}
         if not topics:
             return False
-        return ("human" in topics or self.desk.config.looks_like_question(text)
-                or len(text.strip()) > NAME_LENGTH_OF_A_QUESTION)
+        return (
+            "human" in topics
+            or self.desk.config.looks_like_question(text)
+            or len(text.strip()) > NAME_LENGTH_OF_A_QUESTION
+        )
 
     @staticmethod
     def _choice(text: str, options: dict[str, str]) -> str | None:
         if not text:
             return None
         wanted = normalise_command(text)
-        return next((key for key, label in options.items()
-                     if normalise_command(label) == wanted or key == wanted), None)
-
+        return next(
+            (
+                key
+                for key, label in options.items()
+                if normalise_command(label) == wanted or key == wanted
+            ),
+            None,
+        )

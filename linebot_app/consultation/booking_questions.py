@@ -13,7 +13,14 @@ from linebot_app.consultation.slots import booking_window
 from linebot_app.dispatch import EventContext, Message
 
 SERVICE, TIME, NAME, PHONE, CONSENT, REVIEW, EDIT = (
-    "service", "time", "name", "phone", "consent", "review", "edit")
+    "service",
+    "time",
+    "name",
+    "phone",
+    "consent",
+    "review",
+    "edit",
+)
 ASKED_IN_ORDER = (SERVICE, TIME, NAME, PHONE, CONSENT)  # each of these stores data[state]
 EDITABLE = (SERVICE, TIME, NAME, PHONE)
 
@@ -23,8 +30,9 @@ def next_state(data: dict) -> str:
     return next((state for state in ASKED_IN_ORDER if not data.get(state)), REVIEW)
 
 
-def prompt(desk: Desk, ctx: EventContext, flow: Flow, state: str, first: bool = False
-           ) -> list[Message]:
+def prompt(
+    desk: Desk, ctx: EventContext, flow: Flow, state: str, first: bool = False
+) -> list[Message]:
     ask = _ASK[state]
     messages = ask(desk, ctx, flow)
     if first:
@@ -35,8 +43,9 @@ def prompt(desk: Desk, ctx: EventContext, flow: Flow, state: str, first: bool = 
 
 
 def _button(desk: Desk, flow: Flow, state: str, value: str, label: str) -> dict:
-    return render.postback(label, render.data(action="booking", step=state, v=value,
-                                              f=flow.token), label)
+    return render.postback(
+        label, render.data(action="booking", step=state, v=value, f=flow.token), label
+    )
 
 
 def _cancel(desk: Desk, flow: Flow) -> dict:
@@ -51,12 +60,19 @@ def _ask_service(desk: Desk, ctx: EventContext, flow: Flow) -> list[Message]:
 def _ask_time(desk: Desk, ctx: EventContext, flow: Flow) -> list[Message]:
     window = booking_window(ctx.clock.now(), desk.clinic, desk.config)
     tz = desk.clinic.tz
-    question = desk.say("ask_time", earliest=render.when(window.earliest, tz),
-                        latest=render.day(window.latest, tz),
-                        hours="\n".join(desk.clinic.hours_lines()))
-    pick = render.picker(desk.config.buttons.pick_time,
-                         render.data(action="booking", step=TIME, f=flow.token),
-                         initial=window.initial, earliest=window.earliest, latest=window.latest)
+    question = desk.say(
+        "ask_time",
+        earliest=render.when(window.earliest, tz),
+        latest=render.day(window.latest, tz),
+        hours="\n".join(desk.clinic.hours_lines()),
+    )
+    pick = render.picker(
+        desk.config.buttons.pick_time,
+        render.data(action="booking", step=TIME, f=flow.token),
+        initial=window.initial,
+        earliest=window.earliest,
+        latest=window.latest,
+    )
     return [render.text(question, [pick, _cancel(desk, flow)])]
 
 
@@ -70,10 +86,15 @@ def _ask_phone(desk: Desk, ctx: EventContext, flow: Flow) -> list[Message]:
 
 def _ask_consent(desk: Desk, ctx: EventContext, flow: Flow) -> list[Message]:
     buttons = desk.config.buttons
-    return [render.text(desk.say("ask_consent"), [
-        _button(desk, flow, CONSENT, "yes", buttons.agree),
-        _button(desk, flow, CONSENT, "no", buttons.disagree),
-    ])]
+    return [
+        render.text(
+            desk.say("ask_consent"),
+            [
+                _button(desk, flow, CONSENT, "yes", buttons.agree),
+                _button(desk, flow, CONSENT, "no", buttons.disagree),
+            ],
+        )
+    ]
 
 
 def summary_rows(desk: Desk, data: dict) -> list[tuple[str, str]]:

@@ -1,10 +1,10 @@
 """Staff and scheduler commands:
 
-    flask --app linebot_app requests list [--since YYYY-MM-DD] [--status open]
-    flask --app linebot_app requests export [--since YYYY-MM-DD] [--output FILE]   (CSV, UTF-8 BOM)
-    flask --app linebot_app requests history ID
-    flask --app linebot_app requests purge
-    flask --app linebot_app send-reminders        (daily, from the platform's scheduler)
+flask --app linebot_app requests list [--since YYYY-MM-DD] [--status open]
+flask --app linebot_app requests export [--since YYYY-MM-DD] [--output FILE]   (CSV, UTF-8 BOM)
+flask --app linebot_app requests history ID
+flask --app linebot_app requests purge
+flask --app linebot_app send-reminders        (daily, from the platform's scheduler)
 """
 
 from __future__ import annotations
@@ -26,8 +26,18 @@ from linebot_app.consultation.reminders import send_reminders
 from linebot_app.consultation.requests import requests_since
 
 requests_cli = AppGroup("requests", help="Consultation requests (預約諮詢).")
-CSV_COLUMNS = ["id", "created", "status", "service", "preferred_time", "confirmed_time",
-               "name", "phone", "reminder_sent", "personal_data_deleted"]
+CSV_COLUMNS = [
+    "id",
+    "created",
+    "status",
+    "service",
+    "preferred_time",
+    "confirmed_time",
+    "name",
+    "phone",
+    "reminder_sent",
+    "personal_data_deleted",
+]
 
 
 def _bot():
@@ -71,8 +81,12 @@ def _selected(since: dt.date | None, status: str | None) -> list[ConsultationReq
         return requests_since(session, _since(since), status)
 
 
-since_option = click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
-                            help="Only requests sent on or after this day (clinic time).")
+since_option = click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Only requests sent on or after this day (clinic time).",
+)
 
 
 @requests_cli.command("list")
@@ -91,8 +105,13 @@ def list_requests(since: dt.datetime | None, status: str | None) -> None:
 @requests_cli.command("export")
 @since_option
 @click.option("--status", type=click.Choice(RequestStatus.ALL), default=None)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="CSV file to write (default: consultation-requests-<today>.csv; - for stdout).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="CSV file to write (default: consultation-requests-<today>.csv; - for stdout).",
+)
 def export_requests(since: dt.datetime | None, status: str | None, output: str | None) -> None:
     """Write requests as CSV in UTF-8 with a BOM, so Excel shows the Chinese correctly."""
     wording = _wording()
@@ -123,8 +142,10 @@ def request_history(request_id: int) -> None:
         for change in request.history:
             who = " ".join(x for x in (change.actor_kind, change.actor_id, change.via) if x)
             note = f" ({change.note})" if change.note else ""
-            click.echo(f"{_local(change.at)}\t{change.from_status or '-'} → {change.to_status}"
-                       f"\t{who}{note}")
+            click.echo(
+                f"{_local(change.at)}\t{change.from_status or '-'} → {change.to_status}"
+                f"\t{who}{note}"
+            )
 
 
 @requests_cli.command("purge")
@@ -134,8 +155,9 @@ def purge() -> None:
     bot, wording = _bot(), _wording()
     now = bot.clock.now()
     with bot.db.session() as session:
-        users = purge_unfollowed(session, now, wording.config.unfollow_grace,
-                                 bot.settings.staff_group_id)
+        users = purge_unfollowed(
+            session, now, wording.config.unfollow_grace, bot.settings.staff_group_id
+        )
         conversations = purge_expired_conversations(session, now)
     click.echo(f"purged {users} patient(s) and {conversations} abandoned booking(s)")
 
@@ -145,12 +167,15 @@ def purge() -> None:
 def send_reminders_command() -> None:
     """Remind patients of tomorrow's confirmed consultations (once each); run daily."""
     report = send_reminders(_bot(), _wording())
-    click.echo(f"reminders: {report.reminders_sent} sent of {report.reminders_queued} due; "
-               f"purged {report.users_purged} patient(s), "
-               f"{report.conversations_purged} abandoned booking(s)")
+    click.echo(
+        f"reminders: {report.reminders_sent} sent of {report.reminders_queued} due; "
+        f"purged {report.users_purged} patient(s), "
+        f"{report.conversations_purged} abandoned booking(s)"
+    )
     if report.reminders_sent < report.reminders_queued:
-        raise click.ClickException("some reminders were not accepted by LINE; they are retried "
-                                   "by the running app's outbox")
+        raise click.ClickException(
+            "some reminders were not accepted by LINE; they are retried by the running app's outbox"
+        )
 
 
 def register_cli(app: Flask) -> None:

@@ -20,9 +20,27 @@ CONFIG_FILE = "consultation.yaml"
 QUICK_REPLY_LABEL = 20  # LINE: quick reply item label
 BUTTON_LABEL = 40  # LINE: Flex button label
 PLACEHOLDERS = {
-    "clinic_name", "clinic_phone", "clinic_address", "next_open", "earliest", "latest", "hours",
-    "when", "date", "time", "ranges", "max", "id", "count", "status", "service", "name", "word",
-    "until", "items", "ids",
+    "clinic_name",
+    "clinic_phone",
+    "clinic_address",
+    "next_open",
+    "earliest",
+    "latest",
+    "hours",
+    "when",
+    "date",
+    "time",
+    "ranges",
+    "max",
+    "id",
+    "count",
+    "status",
+    "service",
+    "name",
+    "word",
+    "until",
+    "items",
+    "ids",
 }
 
 

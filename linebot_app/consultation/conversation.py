@@ -75,8 +75,9 @@ class Conversation:
         return flow
 
     def begin(self, ctx: EventContext, state: str, data: dict[str, Any] | None = None) -> Flow:
-        return Flow(chat_key=ctx.chat_id or "", state=state, token=new_flow_token(),
-                    data=dict(data or {}))
+        return Flow(
+            chat_key=ctx.chat_id or "", state=state, token=new_flow_token(), data=dict(data or {})
+        )
 
     def handle(self, ctx: EventContext, flow: Flow) -> list[Message]:
         for matches, handler in self.fallbacks:

@@ -25,8 +25,12 @@ class TopicAnswers:
     """The topic-cards feature seen from a conversation: which topics a text asks about, and
     their static cards. Loaded on first use (the cards may be registered after us)."""
 
-    def __init__(self, settings: Settings, clinic: ClinicConfig,
-                 library: Callable[[], Any | None] = lambda: None):
+    def __init__(
+        self,
+        settings: Settings,
+        clinic: ClinicConfig,
+        library: Callable[[], Any | None] = lambda: None,
+    ):
         """`library()` gives the app's loaded ReplyLibrary, if it has one."""
         self._settings, self._clinic, self._library = settings, clinic, library
         self._lock = threading.Lock()
@@ -39,11 +43,13 @@ class TopicAnswers:
                     from linebot_app.cards.content import load_replies
                     from linebot_app.handlers.topics import answer_text
                 except ImportError:
-                    log.warning("topic cards unavailable: questions mid-booking get no card",
-                                exc_info=True)
+                    log.warning(
+                        "topic cards unavailable: questions mid-booking get no card", exc_info=True
+                    )
                     return None
                 library = self._library() or load_replies(
-                    self._settings.replies_dir, self._settings.config_dir)
+                    self._settings.replies_dir, self._settings.config_dir
+                )
                 self._loaded = (library, answer_text)
             return self._loaded
 

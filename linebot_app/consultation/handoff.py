@@ -28,8 +28,11 @@ def active_handoff(ctx: EventContext) -> HumanHandoff | None:
     now = ctx.clock.now()
     return ctx.session.scalar(
         select(HumanHandoff)
-        .where(HumanHandoff.user_id == ctx.user_id, HumanHandoff.ended_at.is_(None),
-               HumanHandoff.silent_until > now)
+        .where(
+            HumanHandoff.user_id == ctx.user_id,
+            HumanHandoff.ended_at.is_(None),
+            HumanHandoff.silent_until > now,
+        )
         .order_by(HumanHandoff.id.desc())
         .limit(1)
     )
@@ -53,8 +56,13 @@ def start_handoff(desk: Desk, ctx: EventContext, reason: str) -> list[Message]:
     if active_handoff(ctx) is not None:
         return [render.text(desk.say("handoff_already"))]
     handoff = _open_handoff(desk, ctx, reason)
-    ctx.notify_staff([_staff_card(desk, ctx, handoff, desk.say("staff_handoff_title"),
-                                  desk.say("staff_handoff_alt"))])
+    ctx.notify_staff(
+        [
+            _staff_card(
+                desk, ctx, handoff, desk.say("staff_handoff_title"), desk.say("staff_handoff_alt")
+            )
+        ]
+    )
     lines = [desk.say("handoff_started")]
     closed = desk.closed_note(ctx.clock.now(), "handoff_closed_now")
     if closed:
@@ -87,21 +95,29 @@ def resume_replies(desk: Desk, ctx: EventContext, handoff_id: str) -> list[Messa
 def _open_handoff(desk: Desk, ctx: EventContext, reason: str) -> HumanHandoff:
     now = ctx.clock.now()
     staff_in = desk.clinic.next_opening(now) or now
-    handoff = HumanHandoff(user_id=ctx.user_id, reason=reason, started_at=now,
-                           silent_until=max(now, staff_in) + desk.config.handoff_silence)
+    handoff = HumanHandoff(
+        user_id=ctx.user_id,
+        reason=reason,
+        started_at=now,
+        silent_until=max(now, staff_in) + desk.config.handoff_silence,
+    )
     ctx.session.add(handoff)
     ctx.session.flush()
-    log.info(logfmt(handoff="started", reason=reason, chat=short_id(ctx.user_id),
-                    handoff_id=handoff.id))
+    log.info(
+        logfmt(handoff="started", reason=reason, chat=short_id(ctx.user_id), handoff_id=handoff.id)
+    )
     return handoff
 
 
-def _staff_card(desk: Desk, ctx: EventContext, handoff: HumanHandoff, title: str,
-                alt_text: str) -> Message:
+def _staff_card(
+    desk: Desk, ctx: EventContext, handoff: HumanHandoff, title: str, alt_text: str
+) -> Message:
     fields, buttons = desk.config.fields, desk.config.buttons
-    rows = [(fields.display_name, desk.display_name(ctx) or "-"),
-            (fields.silent_until, desk.when(handoff.silent_until))]
-    resume = render.postback(buttons.staff_resume,
-                             render.data(action="staff", op="resume", handoff=handoff.id))
+    rows = [
+        (fields.display_name, desk.display_name(ctx) or "-"),
+        (fields.silent_until, desk.when(handoff.silent_until)),
+    ]
+    resume = render.postback(
+        buttons.staff_resume, render.data(action="staff", op="resume", handoff=handoff.id)
+    )
     return render.flex(alt_text, render.bubble(title, rows, [resume]))
-

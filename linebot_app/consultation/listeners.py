@@ -48,14 +48,14 @@ def register(bot: Bot) -> Desk:
     add(postback_action("book"), booking.start, "booking.start")
     add(postback_action("booking"), booking.on_button, "booking.step")
     add(postback_action("human"), handoff_by_button, "handoff.start")
-    add(postback_action("my_requests"), partial(my_requests.show_requests, desk),
-        "my_requests.show")
+    add(
+        postback_action("my_requests"), partial(my_requests.show_requests, desk), "my_requests.show"
+    )
     add(postback_action("mybooking"), partial(my_requests.on_button, desk), "my_requests.button")
     add(postback_action("privacy"), partial(privacy.on_button, desk), "privacy.button")
     add(_command(desk, "delete_data"), partial(privacy.ask_to_delete, desk), "privacy.ask")
     add(_urgent_words(desk), urgent, "handoff.urgent")
-    add(_command(desk, "my_requests"), partial(my_requests.show_requests, desk),
-        "my_requests.text")
+    add(_command(desk, "my_requests"), partial(my_requests.show_requests, desk), "my_requests.text")
     add(booking.in_progress, booking.on_text, "booking.conversation")
     add(is_silenced, stay_silent, "handoff.silent")
     bot.topic_actions["booking"] = booking.start
@@ -77,8 +77,9 @@ def _urgent_words(desk: Desk) -> Matcher:
 
 def _in_staff_group(bot: Bot) -> Matcher:
     group = bot.settings.staff_group_id
-    return lambda ctx: (bool(group) and ctx.event_type == "message"
-                        and ctx.source.get("groupId") == group)
+    return lambda ctx: (
+        bool(group) and ctx.event_type == "message" and ctx.source.get("groupId") == group
+    )
 
 
 def _say_nothing(ctx: EventContext) -> list[Message]:

@@ -48,8 +48,9 @@ class ConsultationRequest(Base):
         back_populates="request", order_by="StatusChange.id", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_consultation_requests_status_appointment", "status",
-                            "appointment_at"),)
+    __table_args__ = (
+        Index("ix_consultation_requests_status_appointment", "status", "appointment_at"),
+    )
 
     @property
     def is_active(self) -> bool:

@@ -39,8 +39,11 @@ def _bubble(desk: Desk, request: ConsultationRequest) -> dict:
     buttons = []
     if request.is_active:
         label = desk.config.buttons.cancel_request
-        buttons.append(render.postback(label, render.data(action="mybooking", op="cancel",
-                                                          req=request.id), label))
+        buttons.append(
+            render.postback(
+                label, render.data(action="mybooking", op="cancel", req=request.id), label
+            )
+        )
     return render.bubble(desk.say("my_request_title", id=request.id), rows, buttons)
 
 
@@ -58,16 +61,24 @@ def on_button(desk: Desk, ctx: EventContext) -> list[Message]:
         return [render.text(desk.say("cannot_cancel", id=request.id, status=status))]
     if op == "cancel":
         buttons = desk.config.buttons
-        yes = render.postback(buttons.confirm_cancel_request, render.data(
-            action="mybooking", op="cancel_yes", req=request.id), buttons.confirm_cancel_request)
-        keep = render.postback(buttons.keep_request, render.data(
-            action="mybooking", op="keep", req=request.id), buttons.keep_request)
-        return [render.text(desk.say("confirm_patient_cancel", id=request.id, when=when),
-                            [yes, keep])]
+        yes = render.postback(
+            buttons.confirm_cancel_request,
+            render.data(action="mybooking", op="cancel_yes", req=request.id),
+            buttons.confirm_cancel_request,
+        )
+        keep = render.postback(
+            buttons.keep_request,
+            render.data(action="mybooking", op="keep", req=request.id),
+            buttons.keep_request,
+        )
+        return [
+            render.text(desk.say("confirm_patient_cancel", id=request.id, when=when), [yes, keep])
+        ]
     if op != "cancel_yes":
         return [render.text(desk.say("not_your_request"))]
     now = ctx.clock.now()
-    change_status(ctx.session, request, RequestStatus.CANCELLED,
-                  Actor("patient", ctx.user_id, "line"), now)
+    change_status(
+        ctx.session, request, RequestStatus.CANCELLED, Actor("patient", ctx.user_id, "line"), now
+    )
     ctx.notify_staff([render.text(desk.say("staff_patient_cancelled", id=request.id, when=when))])
     return [render.text(desk.say("patient_cancelled", id=request.id))]

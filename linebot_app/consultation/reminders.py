@@ -47,25 +47,35 @@ def send_reminders(bot: Bot, wording: Wording) -> DailyReport:
         for request in confirmed_between(session, start, end):
             claimed = session.execute(
                 update(ConsultationRequest)
-                .where(ConsultationRequest.id == request.id,
-                       ConsultationRequest.reminder_sent_at.is_(None))
+                .where(
+                    ConsultationRequest.id == request.id,
+                    ConsultationRequest.reminder_sent_at.is_(None),
+                )
                 .values(reminder_sent_at=now)
             ).rowcount
             if not claimed:
                 continue  # another run got it first
             when = render.when(request.appointment_at, bot.clinic.tz)
             message = render.text(wording.say("reminder", when=when))
-            push = bot.outbox.enqueue(session, request.user_id, [message], now,
-                                      f"reminder:{request.id}")
+            push = bot.outbox.enqueue(
+                session, request.user_id, [message], now, f"reminder:{request.id}"
+            )
             push_ids.append(push.id)
     lease = dt.timedelta(seconds=bot.settings.inbox_lease_seconds)
     sent = bot.outbox.send(bot.outbox.claim(now, lease, push_ids), bot.clock.now) if push_ids else 0
     with bot.db.session() as session:
-        users = purge_unfollowed(session, now, wording.config.unfollow_grace,
-                                 bot.settings.staff_group_id)
+        users = purge_unfollowed(
+            session, now, wording.config.unfollow_grace, bot.settings.staff_group_id
+        )
         conversations = purge_expired_conversations(session, now)
     report = DailyReport(len(push_ids), sent, users, conversations)
-    log.info(logfmt(job="send-reminders", queued=report.reminders_queued,
-                    sent=report.reminders_sent, purged_users=users,
-                    purged_conversations=conversations))
+    log.info(
+        logfmt(
+            job="send-reminders",
+            queued=report.reminders_queued,
+            sent=report.reminders_sent,
+            purged_users=users,
+            purged_conversations=conversations,
+        )
+    )
     return report

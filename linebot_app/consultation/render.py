@@ -35,8 +35,14 @@ def postback(label: str, postback_data: str, display_text: str | None = None) ->
     return action
 
 
-def picker(label: str, postback_data: str, *, initial: dt.datetime, earliest: dt.datetime,
-           latest: dt.datetime) -> dict:
+def picker(
+    label: str,
+    postback_data: str,
+    *,
+    initial: dt.datetime,
+    earliest: dt.datetime,
+    latest: dt.datetime,
+) -> dict:
     """A datetimepicker in the patient's (clinic) local time, as LINE wants it: no time zone."""
     return {
         "type": "datetimepicker",
@@ -63,9 +69,10 @@ def text(body: str, quick: list[dict] | None = None) -> Message:
 def with_quick_reply(messages: list[Message], quick: list[dict]) -> list[Message]:
     """Quick replies show under the last message only."""
     if messages and quick:
-        messages[-1] = {**messages[-1],
-                        "quickReply": {"items": [{"type": "action", "action": a}
-                                                 for a in quick[:13]]}}
+        messages[-1] = {
+            **messages[-1],
+            "quickReply": {"items": [{"type": "action", "action": a} for a in quick[:13]]},
+        }
     return messages
 
 
@@ -84,16 +91,33 @@ def _row(label: str, value: str) -> dict:
 def bubble(title: str, rows: list[tuple[str, str]], buttons: list[dict]) -> dict:
     body = [{"type": "text", "text": title, "weight": "bold", "size": "md", "wrap": True}]
     if rows:
-        body.append({"type": "box", "layout": "vertical", "spacing": "sm", "margin": "md",
-                     "contents": [_row(label, value) for label, value in rows]})
-    shape: dict = {"type": "bubble",
-                   "body": {"type": "box", "layout": "vertical", "contents": body}}
+        body.append(
+            {
+                "type": "box",
+                "layout": "vertical",
+                "spacing": "sm",
+                "margin": "md",
+                "contents": [_row(label, value) for label, value in rows],
+            }
+        )
+    shape: dict = {
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "contents": body},
+    }
     if buttons:
         shape["footer"] = {
-            "type": "box", "layout": "vertical", "spacing": "sm",
-            "contents": [{"type": "button", "action": a, "height": "sm",
-                          "style": "primary" if i == 0 else "secondary"}
-                         for i, a in enumerate(buttons)],
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "sm",
+            "contents": [
+                {
+                    "type": "button",
+                    "action": a,
+                    "height": "sm",
+                    "style": "primary" if i == 0 else "secondary",
+                }
+                for i, a in enumerate(buttons)
+            ],
         }
     return shape
 

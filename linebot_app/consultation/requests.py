@@ -44,7 +44,8 @@ class NewRequest:
 
 def find_by_token(session: Session, flow_token: str) -> ConsultationRequest | None:
     return session.scalar(
-        select(ConsultationRequest).where(ConsultationRequest.flow_token == flow_token))
+        select(ConsultationRequest).where(ConsultationRequest.flow_token == flow_token)
+    )
 
 
 def create_request(session: Session, new: NewRequest, now: dt.datetime) -> ConsultationRequest:
@@ -64,8 +65,17 @@ def create_request(session: Session, new: NewRequest, now: dt.datetime) -> Consu
         updated_at=now,
     )
     session.add(request)
-    session.add(StatusChange(request=request, from_status=None, to_status=RequestStatus.OPEN,
-                             actor_kind="patient", actor_id=new.user_id, via="line", at=now))
+    session.add(
+        StatusChange(
+            request=request,
+            from_status=None,
+            to_status=RequestStatus.OPEN,
+            actor_kind="patient",
+            actor_id=new.user_id,
+            via="line",
+            at=now,
+        )
+    )
     session.flush()
     return request
 
@@ -94,9 +104,16 @@ def change_status(
     note: str | None = None,
 ) -> StatusChange:
     """Move the request (the caller checked `can_change`) and record who did it and when."""
-    change = StatusChange(request=request, from_status=request.status, to_status=to_status,
-                          actor_kind=actor.kind, actor_id=actor.user_id, via=actor.via,
-                          note=note, at=now)
+    change = StatusChange(
+        request=request,
+        from_status=request.status,
+        to_status=to_status,
+        actor_kind=actor.kind,
+        actor_id=actor.user_id,
+        via=actor.via,
+        note=note,
+        at=now,
+    )
     session.add(change)
     request.status = to_status
     request.updated_at = now
@@ -107,16 +124,19 @@ def change_status(
 
 
 def requests_of(session: Session, user_id: str, limit: int = 10) -> list[ConsultationRequest]:
-    return list(session.scalars(
-        select(ConsultationRequest)
-        .where(ConsultationRequest.user_id == user_id)
-        .order_by(ConsultationRequest.id.desc())
-        .limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(ConsultationRequest)
+            .where(ConsultationRequest.user_id == user_id)
+            .order_by(ConsultationRequest.id.desc())
+            .limit(limit)
+        )
+    )
 
 
-def requests_since(session: Session, since: dt.datetime | None, status: str | None = None
-                   ) -> list[ConsultationRequest]:
+def requests_since(
+    session: Session, since: dt.datetime | None, status: str | None = None
+) -> list[ConsultationRequest]:
     query = select(ConsultationRequest).order_by(ConsultationRequest.id)
     if since is not None:
         query = query.where(ConsultationRequest.created_at >= since)
@@ -125,17 +145,20 @@ def requests_since(session: Session, since: dt.datetime | None, status: str | No
     return list(session.scalars(query))
 
 
-def confirmed_between(session: Session, start: dt.datetime, end: dt.datetime
-                      ) -> list[ConsultationRequest]:
+def confirmed_between(
+    session: Session, start: dt.datetime, end: dt.datetime
+) -> list[ConsultationRequest]:
     """Confirmed requests with a patient to remind, appointment in [start, end), not reminded."""
-    return list(session.scalars(
-        select(ConsultationRequest)
-        .where(
-            ConsultationRequest.status == RequestStatus.CONFIRMED,
-            ConsultationRequest.appointment_at >= start,
-            ConsultationRequest.appointment_at < end,
-            ConsultationRequest.reminder_sent_at.is_(None),
-            ConsultationRequest.user_id.is_not(None),
+    return list(
+        session.scalars(
+            select(ConsultationRequest)
+            .where(
+                ConsultationRequest.status == RequestStatus.CONFIRMED,
+                ConsultationRequest.appointment_at >= start,
+                ConsultationRequest.appointment_at < end,
+                ConsultationRequest.reminder_sent_at.is_(None),
+                ConsultationRequest.user_id.is_not(None),
+            )
+            .order_by(ConsultationRequest.appointment_at)
         )
-        .order_by(ConsultationRequest.appointment_at)
-    ))
+    )

@@ -32,8 +32,9 @@ class SlotCheck:
     values: dict[str, str] = field(default_factory=dict)
 
 
-def booking_window(now: dt.datetime, clinic: ClinicConfig, config: ConsultationConfig
-                   ) -> BookingWindow:
+def booking_window(
+    now: dt.datetime, clinic: ClinicConfig, config: ConsultationConfig
+) -> BookingWindow:
     local_now = clinic.local(now)
     earliest = _ceil_minute(local_now + config.lead_time)
     last_day = (local_now + config.horizon).date()
@@ -42,8 +43,9 @@ def booking_window(now: dt.datetime, clinic: ClinicConfig, config: ConsultationC
     return BookingWindow(earliest=earliest, latest=latest, initial=initial)
 
 
-def check_preferred_time(value: str, now: dt.datetime, clinic: ClinicConfig,
-                         config: ConsultationConfig) -> SlotCheck:
+def check_preferred_time(
+    value: str, now: dt.datetime, clinic: ClinicConfig, config: ConsultationConfig
+) -> SlotCheck:
     """`value` is the picker's 'YYYY-MM-DDThh:mm', in the clinic's (the patient's) local time."""
     try:
         moment = dt.datetime.strptime(value, PICKER_FORMAT).replace(tzinfo=clinic.tz)
@@ -61,11 +63,15 @@ def check_preferred_time(value: str, now: dt.datetime, clinic: ClinicConfig,
     if not ranges:
         return SlotCheck(None, "time_closed_day", {"date": day(moment, tz)})
     if not clinic.is_open(moment):
-        return SlotCheck(None, "time_outside_hours", {
-            "date": day(moment, tz),
-            "time": f"{moment:%H:%M}",
-            "ranges": "、".join(r.label() for r in ranges),
-        })
+        return SlotCheck(
+            None,
+            "time_outside_hours",
+            {
+                "date": day(moment, tz),
+                "time": f"{moment:%H:%M}",
+                "ranges": "、".join(r.label() for r in ranges),
+            },
+        )
     return SlotCheck(moment)
 
 
@@ -74,8 +80,9 @@ def _ceil_minute(moment: dt.datetime) -> dt.datetime:
     return floored if floored == moment else floored + dt.timedelta(minutes=1)
 
 
-def _first_open_slot(earliest: dt.datetime, latest: dt.datetime, clinic: ClinicConfig
-                     ) -> dt.datetime | None:
+def _first_open_slot(
+    earliest: dt.datetime, latest: dt.datetime, clinic: ClinicConfig
+) -> dt.datetime | None:
     """The first opening moment at or after `earliest`, on a half hour when one is open."""
     start = clinic.next_opening(earliest)
     if start is None or start > latest:

@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 EXTRA_DAYS_FOR_STAFF = 90
 
 
-def request_card(desk: Desk, request: ConsultationRequest, display_name: str | None,
-                 now: dt.datetime) -> Message:
+def request_card(
+    desk: Desk, request: ConsultationRequest, display_name: str | None, now: dt.datetime
+) -> Message:
     """The staff group's card for a new request: details, a tel: button and the actions."""
     fields, buttons = desk.config.fields, desk.config.buttons
     rows = [
@@ -41,13 +42,22 @@ def request_card(desk: Desk, request: ConsultationRequest, display_name: str | N
     actions = [
         render.uri(display_phone(request.phone), tel_uri(request.phone)),
         render.postback(buttons.staff_contacted, _data("contacted", request)),
-        render.picker(buttons.staff_confirm, _data("confirm", request),
-                      initial=initial, earliest=earliest, latest=latest),
+        render.picker(
+            buttons.staff_confirm,
+            _data("confirm", request),
+            initial=initial,
+            earliest=earliest,
+            latest=latest,
+        ),
         render.postback(buttons.staff_cancel, _data("cancel", request)),
     ]
     title = desk.say("staff_card_title", id=request.id)
-    alt = desk.say("staff_card_alt", id=request.id, service=request.service_label,
-                   when=desk.when(request.preferred_at))
+    alt = desk.say(
+        "staff_card_alt",
+        id=request.id,
+        service=request.service_label,
+        when=desk.when(request.preferred_at),
+    )
     return render.flex(alt, render.bubble(title, rows, actions))
 
 
@@ -59,8 +69,14 @@ def staff_action(desk: Desk, ctx: EventContext) -> list[Message]:
     """`action=staff&op=...`: act on a request (or a hand-over) for a staff member."""
     op = ctx.postback_data.get("op", "")
     if not desk.is_staff(ctx):
-        log.warning(logfmt(staff_action="refused", op=op, chat=short_id(ctx.chat_id),
-                           user=short_id(ctx.user_id)))
+        log.warning(
+            logfmt(
+                staff_action="refused",
+                op=op,
+                chat=short_id(ctx.chat_id),
+                user=short_id(ctx.user_id),
+            )
+        )
         return [render.text(desk.say("staff_not_allowed"))]
     if op == "resume":
         return resume_replies(desk, ctx, ctx.postback_data.get("handoff", ""))
@@ -78,16 +94,18 @@ def _no_change(desk: Desk, request: ConsultationRequest) -> list[Message]:
     return [render.text(desk.say("staff_no_change", id=request.id, status=status))]
 
 
-def _contacted(desk: Desk, ctx: EventContext, request: ConsultationRequest, actor: Actor
-               ) -> list[Message]:
+def _contacted(
+    desk: Desk, ctx: EventContext, request: ConsultationRequest, actor: Actor
+) -> list[Message]:
     if not can_change(request, RequestStatus.CONTACTED):
         return _no_change(desk, request)
     change_status(ctx.session, request, RequestStatus.CONTACTED, actor, ctx.clock.now())
     return [render.text(desk.say("staff_contacted", id=request.id))]
 
 
-def _confirm(desk: Desk, ctx: EventContext, request: ConsultationRequest, actor: Actor
-             ) -> list[Message]:
+def _confirm(
+    desk: Desk, ctx: EventContext, request: ConsultationRequest, actor: Actor
+) -> list[Message]:
     """確認時段: the time staff picked (the picker starts at the patient's preference)."""
     now = ctx.clock.now()
     moment = _picked(desk, ctx.postback_params.get("datetime")) or request.preferred_at
@@ -96,8 +114,7 @@ def _confirm(desk: Desk, ctx: EventContext, request: ConsultationRequest, actor:
     unchanged = request.status == RequestStatus.CONFIRMED and request.appointment_at == moment
     if unchanged or not can_change(request, RequestStatus.CONFIRMED):
         return _no_change(desk, request)
-    change_status(ctx.session, request, RequestStatus.CONFIRMED, actor, now,
-                  appointment_at=moment)
+    change_status(ctx.session, request, RequestStatus.CONFIRMED, actor, now, appointment_at=moment)
     when = desk.when(moment)
     if request.user_id:
         ctx.push(request.user_id, [render.text(desk.say("patient_confirmed", when=when))])
@@ -107,16 +124,23 @@ def _confirm(desk: Desk, ctx: EventContext, request: ConsultationRequest, actor:
     return [render.text("\n".join(lines))]
 
 
-def _cancel(desk: Desk, ctx: EventContext, request: ConsultationRequest, actor: Actor
-            ) -> list[Message]:
+def _cancel(
+    desk: Desk, ctx: EventContext, request: ConsultationRequest, actor: Actor
+) -> list[Message]:
     if not can_change(request, RequestStatus.CANCELLED):
         return _no_change(desk, request)
     change_status(ctx.session, request, RequestStatus.CANCELLED, actor, ctx.clock.now())
     if request.user_id:
         when = desk.when(request.appointment_at or request.preferred_at)
-        ctx.push(request.user_id, [render.text(
-            desk.say("patient_cancelled_by_clinic", id=request.id, when=when),
-            [desk.book_button()])])
+        ctx.push(
+            request.user_id,
+            [
+                render.text(
+                    desk.say("patient_cancelled_by_clinic", id=request.id, when=when),
+                    [desk.book_button()],
+                )
+            ],
+        )
     return [render.text(desk.say("staff_cancelled", id=request.id))]
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-_TEMPLATE_ACTIONS = {"properties": {"actions": {"items": {"properties": {"label": {
-    "maxLength": 20}}}}}}
+_TEMPLATE_ACTIONS = {
+    "properties": {"actions": {"items": {"properties": {"label": {"maxLength": 20}}}}}
+}
 
 DOCUMENTED_LIMITS: dict[str, dict[str, Any]] = {
     "TextMessage": {"properties": {"text": {"minLength": 1, "maxLength": 5000}}},
@@ -22,8 +23,9 @@ DOCUMENTED_LIMITS: dict[str, dict[str, Any]] = {
     "FlexButton": {"properties": {"action": {"properties": {"label": {"maxLength": 40}}}}},
     "QuickReplyItem": {
         "required": ["action"],
-        "properties": {"action": {"required": ["label"],
-                                  "properties": {"label": {"maxLength": 20}}}},
+        "properties": {
+            "action": {"required": ["label"], "properties": {"label": {"maxLength": 20}}}
+        },
     },
     "ButtonsTemplate": _TEMPLATE_ACTIONS,
     "ConfirmTemplate": _TEMPLATE_ACTIONS,

@@ -47,13 +47,23 @@ def text_content(message_id: str, text: str, quote_token: str) -> dict[str, Any]
 def sticker_content(
     message_id: str, quote_token: str, package_id: str = "446", sticker_id: str = "1988"
 ) -> dict[str, Any]:
-    return {"type": "sticker", "id": message_id, "packageId": package_id,
-            "stickerId": sticker_id, "stickerResourceType": "STATIC", "quoteToken": quote_token}
+    return {
+        "type": "sticker",
+        "id": message_id,
+        "packageId": package_id,
+        "stickerId": sticker_id,
+        "stickerResourceType": "STATIC",
+        "quoteToken": quote_token,
+    }
 
 
 def image_content(message_id: str, quote_token: str) -> dict[str, Any]:
-    return {"type": "image", "id": message_id, "contentProvider": {"type": "line"},
-            "quoteToken": quote_token}
+    return {
+        "type": "image",
+        "id": message_id,
+        "contentProvider": {"type": "line"},
+        "quoteToken": quote_token,
+    }
 
 
 def postback_content(data: str, params: dict[str, str] | None = None) -> dict[str, Any]:
@@ -75,23 +85,41 @@ class EventBuilders:
     """
 
     def text_event(
-        self, user_id: str, text: str, *, group_id: str | None = None,
-        redelivery: bool = False, timestamp_ms: int | None = None, record: bool = True,
+        self,
+        user_id: str,
+        text: str,
+        *,
+        group_id: str | None = None,
+        redelivery: bool = False,
+        timestamp_ms: int | None = None,
+        record: bool = True,
     ) -> Event:
         content = text_content(self.ids.message_id(), text, self.ids.quote_token())
-        built = self._build("message", user_id, group_id, redelivery, timestamp_ms,
-                            message=content)
+        built = self._build("message", user_id, group_id, redelivery, timestamp_ms, message=content)
         self._record(built, record, "message", {"type": "text", "text": text})
         return built
 
     def postback_event(
-        self, user_id: str, data: str, params: dict[str, str] | None = None,
-        group_id: str | None = None, *, display_text: str | None = None,
-        redelivery: bool = False, timestamp_ms: int | None = None, record: bool = True,
+        self,
+        user_id: str,
+        data: str,
+        params: dict[str, str] | None = None,
+        group_id: str | None = None,
+        *,
+        display_text: str | None = None,
+        redelivery: bool = False,
+        timestamp_ms: int | None = None,
+        record: bool = True,
     ) -> Event:
         """`display_text` is what the chat shows as sent by the user (the action's displayText)."""
-        built = self._build("postback", user_id, group_id, redelivery, timestamp_ms,
-                            postback=postback_content(data, params))
+        built = self._build(
+            "postback",
+            user_id,
+            group_id,
+            redelivery,
+            timestamp_ms,
+            postback=postback_content(data, params),
+        )
         shown = {"type": "postback", **built["postback"]}
         if display_text is not None:
             shown["displayText"] = display_text
@@ -99,11 +127,16 @@ class EventBuilders:
         return built
 
     def follow_event(
-        self, user_id: str, *, is_unblocked: bool = False, timestamp_ms: int | None = None,
+        self,
+        user_id: str,
+        *,
+        is_unblocked: bool = False,
+        timestamp_ms: int | None = None,
         record: bool = True,
     ) -> Event:
-        built = self._build("follow", user_id, None, False, timestamp_ms,
-                            follow={"isUnblocked": is_unblocked})
+        built = self._build(
+            "follow", user_id, None, False, timestamp_ms, follow={"isUnblocked": is_unblocked}
+        )
         self._record(built, record, "event", {"type": "follow"})
         return built
 
@@ -123,25 +156,48 @@ class EventBuilders:
         return built
 
     def sticker_event(
-        self, user_id: str, *, package_id: str = "446", sticker_id: str = "1988",
-        group_id: str | None = None, timestamp_ms: int | None = None, record: bool = True,
+        self,
+        user_id: str,
+        *,
+        package_id: str = "446",
+        sticker_id: str = "1988",
+        group_id: str | None = None,
+        timestamp_ms: int | None = None,
+        record: bool = True,
     ) -> Event:
-        content = sticker_content(self.ids.message_id(), self.ids.quote_token(),
-                                  package_id, sticker_id)
+        content = sticker_content(
+            self.ids.message_id(), self.ids.quote_token(), package_id, sticker_id
+        )
         built = self._build("message", user_id, group_id, False, timestamp_ms, message=content)
-        self._record(built, record, "message",
-                     {"type": "sticker", "packageId": package_id, "stickerId": sticker_id})
+        self._record(
+            built,
+            record,
+            "message",
+            {"type": "sticker", "packageId": package_id, "stickerId": sticker_id},
+        )
         return built
 
     def image_event(
-        self, user_id: str, *, content: bytes | None = None, content_type: str = "image/png",
-        group_id: str | None = None, timestamp_ms: int | None = None, record: bool = True,
+        self,
+        user_id: str,
+        *,
+        content: bytes | None = None,
+        content_type: str = "image/png",
+        group_id: str | None = None,
+        timestamp_ms: int | None = None,
+        record: bool = True,
     ) -> Event:
         """The image bytes are served at GET /v2/bot/message/{id}/content (data host)."""
         message_id = self.ids.message_id()
         self.store_message_content(message_id, content_type, content)
-        built = self._build("message", user_id, group_id, False, timestamp_ms,
-                            message=image_content(message_id, self.ids.quote_token()))
+        built = self._build(
+            "message",
+            user_id,
+            group_id,
+            False,
+            timestamp_ms,
+            message=image_content(message_id, self.ids.quote_token()),
+        )
         self._record(built, record, "message", {"type": "image", "id": message_id})
         return built
 
@@ -153,8 +209,15 @@ class EventBuilders:
         return callback_body(events, destination or self.bot_user_id)
 
     def _build(
-        self, event_type: str, user_id: str | None, group_id: str | None, redelivery: bool,
-        timestamp_ms: int | None, *, reply: bool = True, **fields: Any,
+        self,
+        event_type: str,
+        user_id: str | None,
+        group_id: str | None,
+        redelivery: bool,
+        timestamp_ms: int | None,
+        *,
+        reply: bool = True,
+        **fields: Any,
     ) -> Event:
         at = self.now_ms() if timestamp_ms is None else timestamp_ms
         chat_id = group_id or user_id or ""
@@ -168,10 +231,16 @@ class EventBuilders:
             **fields,
         )
 
-    def _record(self, built: Event, record: bool, kind: str, shown: dict[str, Any],
-                sender: str = "user") -> None:
+    def _record(
+        self, built: Event, record: bool, kind: str, shown: dict[str, Any], sender: str = "user"
+    ) -> None:
         if not record or built["deliveryContext"]["isRedelivery"]:
             return
         src = built["source"]
-        self.record_user_message(src.get("groupId") or src["userId"], shown,
-                                 user_id=src.get("userId"), kind=kind, sender=sender)
+        self.record_user_message(
+            src.get("groupId") or src["userId"],
+            shown,
+            user_id=src.get("userId"),
+            kind=kind,
+            sender=sender,
+        )

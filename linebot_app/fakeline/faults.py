@@ -24,8 +24,14 @@ class FaultPlan:
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
 
-    def fail(self, prefix: str, status: int, times: int = 1,
-             headers: Mapping[str, str] | None = None, body: Any = None) -> None:
+    def fail(
+        self,
+        prefix: str,
+        status: int,
+        times: int = 1,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
         if isinstance(body, bytes):
             response = ApiResponse(status, content=body)
         else:

@@ -79,13 +79,17 @@ class LineSchemas:
 
     def errors(self, name: str, instance: Any) -> list[str]:
         """Every violation as 'property.path: message'; an empty list means valid."""
-        return [f"{d['property']}: {d['message']}" if d["property"] else d["message"]
-                for d in self.details(name, instance)]
+        return [
+            f"{d['property']}: {d['message']}" if d["property"] else d["message"]
+            for d in self.details(name, instance)
+        ]
 
     def details(self, name: str, instance: Any) -> list[dict[str, str]]:
         """Violations shaped like LINE's error `details`: {"message", "property"}."""
-        return [{"message": _message(e), "property": _line_property(e.absolute_path)}
-                for e in self._iter_errors(name, instance)]
+        return [
+            {"message": _message(e), "property": _line_property(e.absolute_path)}
+            for e in self._iter_errors(name, instance)
+        ]
 
     def _iter_errors(self, name: str, instance: Any) -> Iterator[jsonschema.ValidationError]:
         """In document order: messages[2] before messages[10]."""
@@ -157,10 +161,15 @@ def _convert_components(components: dict[str, Any]) -> dict[str, Any]:
 
 def _dispatcher(discriminator: dict[str, Any]) -> dict[str, Any]:
     prop, mapping = discriminator["propertyName"], discriminator.get("mapping", {})
-    return {"type": "object", "required": [prop],
-            "properties": {prop: {"enum": sorted(mapping)}},
-            _DISPATCH: {"propertyName": prop,
-                        "mapping": {value: _def_ref(ref) for value, ref in mapping.items()}}}
+    return {
+        "type": "object",
+        "required": [prop],
+        "properties": {prop: {"enum": sorted(mapping)}},
+        _DISPATCH: {
+            "propertyName": prop,
+            "mapping": {value: _def_ref(ref) for value, ref in mapping.items()},
+        },
+    }
 
 
 def _dispatch(validator: Any, spec: dict[str, Any], instance: Any, schema: Any) -> Iterator[Any]:
@@ -207,8 +216,11 @@ def _convert(node: Any) -> Any:
         return node
     if "$ref" in node:  # OpenAPI 3.0 ignores a $ref's siblings
         return {"$ref": _def_ref(node["$ref"])}
-    out = {k: copy.deepcopy(v) for k, v in node.items()
-           if k not in _OPENAPI_ONLY_KEYS and not k.startswith("x-")}
+    out = {
+        k: copy.deepcopy(v)
+        for k, v in node.items()
+        if k not in _OPENAPI_ONLY_KEYS and not k.startswith("x-")
+    }
     if "properties" in node:
         out["properties"] = {k: _convert(v) for k, v in node["properties"].items()}
     for key in _SCHEMA_LIST_KEYS:

@@ -106,8 +106,14 @@ class FakeLinePlatform(ev.EventBuilders):
         self.rich_menus = RichMenuStore(self.ids)
         self.schema_errors: list[SchemaViolation] = []
         self._cond = threading.Condition(threading.RLock())
-        self._routes = Map([Rule(re.sub(r"\{(\w+)\}", r"<\1>", path), methods=[method],
-                                 endpoint=(path, handler)) for method, path, handler in ROUTES])
+        self._routes = Map(
+            [
+                Rule(
+                    re.sub(r"\{(\w+)\}", r"<\1>", path), methods=[method], endpoint=(path, handler)
+                )
+                for method, path, handler in ROUTES
+            ]
+        )
         self._latency = 0.0
         self._faults = FaultPlan()
         self._requests: list[RecordedRequest] = []
@@ -169,12 +175,18 @@ class FakeLinePlatform(ev.EventBuilders):
 
     # --- set-up and fault injection ---------------------------------------------------------
     def set_profile(
-        self, user_id: str, display_name: str, picture_url: str | None = None, *,
-        status_message: str | None = None, language: str | None = None,
+        self,
+        user_id: str,
+        display_name: str,
+        picture_url: str | None = None,
+        *,
+        status_message: str | None = None,
+        language: str | None = None,
     ) -> None:
         with self._cond:
-            self._profiles[user_id] = Profile(user_id, display_name, picture_url,
-                                              status_message, language)
+            self._profiles[user_id] = Profile(
+                user_id, display_name, picture_url, status_message, language
+            )
 
     def add_latency(self, seconds: float) -> None:
         """Delay every later API call by `seconds` (replaces the previous value; 0 removes it)."""
@@ -182,8 +194,12 @@ class FakeLinePlatform(ev.EventBuilders):
             self._latency = seconds
 
     def fail_next(
-        self, path_prefix: str, status: int, times: int = 1,
-        headers: Mapping[str, str] | None = None, body: Any = None,
+        self,
+        path_prefix: str,
+        status: int,
+        times: int = 1,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
     ) -> None:
         """Answer the next `times` calls under `path_prefix` with `status`, not processing them.
 
@@ -207,8 +223,13 @@ class FakeLinePlatform(ev.EventBuilders):
                 self._tokens[token].expired = True
 
     def record_user_message(
-        self, chat_id: str, message: dict[str, Any], *, user_id: str | None = None,
-        kind: str = "message", sender: str = "user",
+        self,
+        chat_id: str,
+        message: dict[str, Any],
+        *,
+        user_id: str | None = None,
+        kind: str = "message",
+        sender: str = "user",
     ) -> TimelineEntry:
         """Put what a user did into the chat's timeline (the event builders do this for you)."""
         return self._add_entry(chat_id, sender, kind, message, user_id)
@@ -228,8 +249,13 @@ class FakeLinePlatform(ev.EventBuilders):
 
     # --- the API ----------------------------------------------------------------------------
     def handle(
-        self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
-        body: bytes = b"", host: str = "api.line.me",
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        host: str = "api.line.me",
     ) -> ApiResponse:
         """Answer one API call as LINE would, and record it."""
         lower = {k.lower(): v for k, v in (headers or {}).items()}
@@ -242,18 +268,38 @@ class FakeLinePlatform(ev.EventBuilders):
         response = self._respond(method.upper(), path, lower, body, parsed, request_id)
         response.headers.setdefault("x-line-request-id", request_id)
         with self._cond:
-            self._requests.append(RecordedRequest(method.upper(), path, host, lower, body,
-                                                  parsed, response.status, self.now_ms(),
-                                                  request_id))
+            self._requests.append(
+                RecordedRequest(
+                    method.upper(),
+                    path,
+                    host,
+                    lower,
+                    body,
+                    parsed,
+                    response.status,
+                    self.now_ms(),
+                    request_id,
+                )
+            )
             self._cond.notify_all()
         return response
 
-    def _respond(self, method: str, path: str, headers: dict[str, str], body: bytes,
-                 parsed: Any, request_id: str) -> ApiResponse:
+    def _respond(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes,
+        parsed: Any,
+        request_id: str,
+    ) -> ApiResponse:
         scheme, _, token = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            return error(401, "Authentication failed. Confirm that the access token in the "
-                              "authorization header is valid.")
+            return error(
+                401,
+                "Authentication failed. Confirm that the access token in the "
+                "authorization header is valid.",
+            )
         try:
             (template, handler), args = self._routes.bind("api.line.me").match(path, method)
         except MethodNotAllowed:
@@ -286,7 +332,8 @@ class FakeLinePlatform(ev.EventBuilders):
         errors = [f"{d['property']}: {d['message']}" for d in details]
         with self._cond:
             self.schema_errors.append(
-                SchemaViolation(call.method, call.path, schema, errors, call.json))
+                SchemaViolation(call.method, call.path, schema, errors, call.json)
+            )
         return error(400, f"The request body has {len(details)} error(s)", details=details)
 
     # --- endpoints (called under the lock) ---------------------------------------------------
@@ -297,8 +344,12 @@ class FakeLinePlatform(ev.EventBuilders):
         body = _object(call.json)
         token = self._tokens.get(str(body.get("replyToken")))
         ttl, now = self.reply_token_ttl_ms, self.now_ms()
-        if (token is None or token.used or token.expired
-                or (ttl is not None and now - token.issued_at > ttl)):
+        if (
+            token is None
+            or token.used
+            or token.expired
+            or (ttl is not None and now - token.issued_at > ttl)
+        ):
             return error(400, "Invalid reply token")
         token.used = True
         sent = self._deliver(token.chat_id, "reply", body.get("messages", []))
@@ -311,8 +362,7 @@ class FakeLinePlatform(ev.EventBuilders):
                 return error(400, "The value for the 'X-Line-Retry-Key' header is invalid")
             accepted = self._retry_keys.get(key)
             if accepted and self.now_ms() - accepted[2] < RETRY_KEY_TTL_MS:
-                response = error(409, "The retry key is already accepted",
-                                 sentMessages=accepted[1])
+                response = error(409, "The retry key is already accepted", sentMessages=accepted[1])
                 response.headers["x-line-accepted-request-id"] = accepted[0]
                 return response
         to = str(body.get("to", ""))
@@ -371,20 +421,36 @@ class FakeLinePlatform(ev.EventBuilders):
         return self.rich_menus.cancel_default()
 
     def _deliver(self, chat_id: str, via: str, messages: list[dict]) -> list[dict[str, str]]:
-        sent = [{"id": self.ids.message_id(),
-                 **({"quoteToken": self.ids.quote_token()}
-                    if m.get("type") in QUOTABLE_TYPES else {})} for m in messages]
-        self._deliveries.append(Delivery(chat_id, via, list(messages), self.now_ms(),
-                                         tuple(s["id"] for s in sent)))
+        sent = [
+            {
+                "id": self.ids.message_id(),
+                **(
+                    {"quoteToken": self.ids.quote_token()}
+                    if m.get("type") in QUOTABLE_TYPES
+                    else {}
+                ),
+            }
+            for m in messages
+        ]
+        self._deliveries.append(
+            Delivery(chat_id, via, list(messages), self.now_ms(), tuple(s["id"] for s in sent))
+        )
         for message in messages:
             self._add_entry(chat_id, "bot", "message", message)
         return sent
 
-    def _add_entry(self, chat_id: str, sender: str, kind: str, message: dict[str, Any],
-                   user_id: str | None = None) -> TimelineEntry:
+    def _add_entry(
+        self,
+        chat_id: str,
+        sender: str,
+        kind: str,
+        message: dict[str, Any],
+        user_id: str | None = None,
+    ) -> TimelineEntry:
         with self._cond:
-            entry = TimelineEntry(len(self._timeline) + 1, chat_id, sender, kind, message,
-                                  self.now_ms(), user_id)
+            entry = TimelineEntry(
+                len(self._timeline) + 1, chat_id, sender, kind, message, self.now_ms(), user_id
+            )
             self._timeline.append(entry)
             self._cond.notify_all()
         return entry

@@ -59,10 +59,16 @@ class Profile:
     language: str | None = None
 
     def to_json(self) -> dict[str, str]:
-        optional = {"pictureUrl": self.picture_url, "statusMessage": self.status_message,
-                    "language": self.language}
-        return {"displayName": self.display_name, "userId": self.user_id,
-                **{k: v for k, v in optional.items() if v is not None}}
+        optional = {
+            "pictureUrl": self.picture_url,
+            "statusMessage": self.status_message,
+            "language": self.language,
+        }
+        return {
+            "displayName": self.display_name,
+            "userId": self.user_id,
+            **{k: v for k, v in optional.items() if v is not None},
+        }
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ class ApiResponse:
     def body(self) -> bytes:
         if self.content is not None:
             return self.content
-        return json.dumps({} if self.payload is None else self.payload,
-                          ensure_ascii=False).encode("utf-8")
+        return json.dumps({} if self.payload is None else self.payload, ensure_ascii=False).encode(
+            "utf-8"
+        )
 
 
 def ok(payload: Any = None, status: int = 200) -> ApiResponse:

@@ -13,20 +13,25 @@ from linebot_app.fakeline.platform import FakeLinePlatform
 _METHODS = ["GET", "POST", "PUT", "DELETE"]
 
 
-def create_fake_line_blueprint(
-    platform: FakeLinePlatform, name: str = "fake_line"
-) -> Blueprint:
+def create_fake_line_blueprint(platform: FakeLinePlatform, name: str = "fake_line") -> Blueprint:
     """LINE's API paths (/v2/bot/...) below wherever the blueprint is mounted."""
     blueprint = Blueprint(name, __name__)
 
     @blueprint.route("/<path:api_path>", methods=_METHODS)
     def api(api_path: str) -> Response:
         answer = platform.handle(
-            request.method, "/" + api_path, headers=dict(request.headers),
-            body=request.get_data(), host=request.host,
+            request.method,
+            "/" + api_path,
+            headers=dict(request.headers),
+            body=request.get_data(),
+            host=request.host,
         )
-        return Response(answer.body, status=answer.status, headers=answer.headers,
-                        content_type=answer.content_type)
+        return Response(
+            answer.body,
+            status=answer.status,
+            headers=answer.headers,
+            content_type=answer.content_type,
+        )
 
     return blueprint
 
@@ -49,9 +54,12 @@ class FakeLineServer:
         app = Flask(__name__)
         app.register_blueprint(create_fake_line_blueprint(self.platform))
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},  # quick stop()
-                                        name="fake-line-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # quick stop()
+            name="fake-line-server",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -68,7 +76,9 @@ class FakeLineServer:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()

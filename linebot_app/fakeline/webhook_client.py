@@ -28,8 +28,14 @@ class WebhookResult(NamedTuple):
 class WebhookSender:
     """POSTs events to the bot's callback URL; HTTP errors come back as results, not raised."""
 
-    def __init__(self, callback_url: str, channel_secret: str, *, timeout: float = 10.0,
-                 destination: str = DEFAULT_DESTINATION):
+    def __init__(
+        self,
+        callback_url: str,
+        channel_secret: str,
+        *,
+        timeout: float = 10.0,
+        destination: str = DEFAULT_DESTINATION,
+    ):
         self.callback_url = callback_url
         self.channel_secret = channel_secret
         self.timeout = timeout
@@ -45,8 +51,7 @@ class WebhookSender:
         body = events if isinstance(events, bytes) else callback_body(events, self.destination)
         headers = {
             "Content-Type": "application/json; charset=utf-8",
-            "X-Line-Signature": sign(body, self.channel_secret) if signature is None
-            else signature,
+            "X-Line-Signature": sign(body, self.channel_secret) if signature is None else signature,
             "User-Agent": "LineBotWebhook/2.0",
         }
         request = urllib.request.Request(self.callback_url, body, headers, method="POST")

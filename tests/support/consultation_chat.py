@@ -35,8 +35,9 @@ def wait_handled(running, event: dict, timeout: float = 10.0) -> InboxEvent:
     deadline = time.monotonic() + timeout
     while True:
         with running.bot.db.session() as session:
-            row = session.scalar(select(InboxEvent).where(
-                InboxEvent.webhook_event_id == event["webhookEventId"]))
+            row = session.scalar(
+                select(InboxEvent).where(InboxEvent.webhook_event_id == event["webhookEventId"])
+            )
             if row is not None and row.status in InboxStatus.FINAL:
                 return row
         if time.monotonic() > deadline:
@@ -73,11 +74,13 @@ class Chat:
         return self._send(self.platform.text_event(self.user_id, text, group_id=self.group_id))
 
     def tap(self, data: str, params: dict[str, str] | None = None) -> list[dict]:
-        return self._send(self.platform.postback_event(self.user_id, data, params,
-                                                       group_id=self.group_id))
+        return self._send(
+            self.platform.postback_event(self.user_id, data, params, group_id=self.group_id)
+        )
 
-    def tap_label(self, label: str, params: dict[str, str] | None = None,
-                  messages: list[dict] | None = None) -> list[dict]:
+    def tap_label(
+        self, label: str, params: dict[str, str] | None = None, messages: list[dict] | None = None
+    ) -> list[dict]:
         """Press the button or quick reply called `label` in the bot's last answer."""
         action = find_action(messages or self.last, label)
         if action["type"] == "datetimepicker":
@@ -107,7 +110,8 @@ def actions_in(node: Any) -> list[dict]:
 def find_action(messages: list[dict], label: str | None, kind: str | None = None) -> dict:
     for action in actions_in(messages):
         if (label is None or action.get("label") == label) and (
-                kind is None or action["type"] == kind):
+            kind is None or action["type"] == kind
+        ):
             return action
     labels = [a.get("label") for a in actions_in(messages)]
     raise AssertionError(f"no action {label or kind!r} in the last answer; there are {labels}")
