@@ -78,6 +78,14 @@ def check_content_command() -> None:
     click.echo(f"content OK: {len(bot.replies.topics)} topics, {len(warnings)} warning(s)")
 
 
+@click.command("listeners")
+def listeners_command() -> None:
+    """The dispatcher's final order: middleware for every event, then listeners (first match
+    wins; every matcher of a listener must pass)."""
+    for line in current_app.extensions["bot"].dispatcher.describe():
+        click.echo(line)
+
+
 @click.command("unmatched")
 @click.option("--limit", default=50, show_default=True, help="How many questions to list.")
 def unmatched_command(limit: int) -> None:
@@ -127,4 +135,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(inbox_cli)
     app.cli.add_command(check_content_command)
     app.cli.add_command(unmatched_command)
+    app.cli.add_command(listeners_command)
     register_consultation_cli(app)

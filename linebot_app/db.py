@@ -119,6 +119,15 @@ def create_db_engine(database_url: str, pool_size: int = 10) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 
 
+_open_sessions = threading.local()
+
+
+def in_transaction() -> bool:
+    """True while this thread is inside `Database.session()`: the LINE client refuses to call
+    out then, so a slow LINE never holds a transaction (and SQLite's write lock) open."""
+    return getattr(_open_sessions, "depth", 0) > 0
+
+
 class Database:
     """The engine plus a session factory; `with db.session() as s:` commits or rolls back."""
 
@@ -138,6 +147,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         session = self._sessions()
+        _open_sessions.depth = getattr(_open_sessions, "depth", 0) + 1
         try:
             yield session
             session.commit()
@@ -146,6 +156,7 @@ class Database:
             raise
         finally:
             session.close()
+            _open_sessions.depth -= 1
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -27,6 +27,7 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.messaging.exceptions import ApiException
 
+from linebot_app.db import in_transaction
 from linebot_app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,18 @@ def _retry_after(error: ApiException) -> float | None:
         return None
 
 
+class LineCallInsideTransaction(RuntimeError):
+    """A LINE call was made inside a database transaction (see linebot_app.db.in_transaction)."""
+
+
+def _outside_transactions(call: str) -> None:
+    if in_transaction():
+        raise LineCallInsideTransaction(
+            f"LINE {call} called inside a database transaction: fetch before it, or queue "
+            f"the push (ctx.push) so it is sent after the commit"
+        )
+
+
 class LineClient:
     def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep):
         configuration = Configuration(
@@ -91,6 +104,7 @@ class LineClient:
 
     # --- public calls -------------------------------------------------------------------
     def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> SendResult:
+        _outside_transactions("reply")
         request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
         ambiguous = False
         for attempt in range(1, self._max_attempts + 1):
@@ -116,6 +130,7 @@ class LineClient:
         self, to: str, messages: list[dict[str, Any]], retry_key: str | None = None
     ) -> SendResult:
         """Push with a retry key; pass the same key when resending the same push later."""
+        _outside_transactions("push")
         retry_key = retry_key or str(uuid.uuid4())
         request = PushMessageRequest.from_dict({"to": to, "messages": messages})
         for attempt in range(1, self._max_attempts + 1):
@@ -138,6 +153,7 @@ class LineClient:
 
     def show_loading(self, chat_id: str, seconds: int = 20) -> bool:
         """LINE's typing indicator for 1:1 chats; best effort, one attempt, never raises."""
+        _outside_transactions("show_loading")
         request = ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds)
         try:
             self._api.show_loading_animation(request, _request_timeout=min(self._timeout, 2.0))
@@ -148,6 +164,7 @@ class LineClient:
 
     def get_profile(self, user_id: str) -> Profile | None:
         """The user's LINE profile, or None when LINE cannot give it (blocked, not a friend...)."""
+        _outside_transactions("get_profile")
         try:
             profile = self._api.get_profile(user_id, _request_timeout=self._timeout)
             return Profile(user_id=user_id, display_name=profile.display_name)

@@ -12,7 +12,7 @@ import logging
 import time
 
 from linebot_app.bot import Bot
-from linebot_app.dispatch import EventContext
+from linebot_app.dispatch import EventContext, NeedsDisplayName
 from linebot_app.inbox import ClaimedEvent
 from linebot_app.line_client import SendOutcome, SendResult
 from linebot_app.logs import logfmt, short_id
@@ -67,9 +67,21 @@ def _run_handler(bot: Bot, claimed: ClaimedEvent) -> tuple[str, list[dict], list
     ):
         bot.line.show_loading(source["userId"])
     prefetched, prefetched_name = prefetch_display_name(bot.line, event)
+    try:
+        return _run_in_transaction(bot, claimed, prefetched, prefetched_name)
+    except NeedsDisplayName:
+        # The handler needs the patient's LINE name and it is not stored yet: the transaction
+        # was rolled back; ask LINE now, outside it, and run the handler again.
+        prefetched, prefetched_name = prefetch_display_name(bot.line, event, always=True)
+        return _run_in_transaction(bot, claimed, prefetched, prefetched_name)
+
+
+def _run_in_transaction(
+    bot: Bot, claimed: ClaimedEvent, prefetched: bool, prefetched_name: str | None
+) -> tuple[str, list[dict], list[int]]:
     with bot.db.session() as session:
         ctx = EventContext(
-            event=event,
+            event=claimed.event,
             session=session,
             clinic=bot.clinic,
             settings=bot.settings,
@@ -136,7 +148,7 @@ def _send_pushes(bot: Bot, claimed: ClaimedEvent, push_ids: list[int]) -> None:
 def _apologise(bot: Bot, claimed: ClaimedEvent) -> None:
     token = claimed.event.get("replyToken")
     if token and not _token_expired(bot, claimed.event):
-        text = bot.messages.say("handler_error", bot.clinic)
+        text = bot.content.say("handler_error")
         bot.line.reply(token, [{"type": "text", "text": text}])
 
 

@@ -198,7 +198,7 @@ def test_gallery_lists_every_topic_card(tmp_path):
     assert library.topics
     for name, card in library.topics.items():
         assert f'data-topic="{name}"' in html, name
-        assert card.title.replace("{clinic}", "波士頓醫美診所") in html, name
+        assert card.title.replace("{clinic_name}", "波士頓醫美診所") in html, name
     rendered = json.loads(html.split('id="gallery-data">', 1)[1].split("</script>", 1)[0])
     assert len(rendered) == html.count('class="gallery-card"')
     assert all(messages for messages in rendered)

@@ -18,7 +18,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from linebot_app.consultation.config import Wording, load_consultation_config
+from linebot_app.consultation.config import Wording
 from linebot_app.consultation.models import ConsultationRequest, RequestStatus
 from linebot_app.consultation.patient_input import display_phone
 from linebot_app.consultation.privacy import purge_expired_conversations, purge_unfollowed
@@ -46,9 +46,7 @@ def _bot():
 
 def _wording() -> Wording:
     bot = _bot()
-    desk = bot.services.get("consultation")
-    config = desk.config if desk else load_consultation_config(bot.settings.config_dir)
-    return Wording(config, bot.clinic)
+    return Wording(bot.consultation, bot.clinic)
 
 
 def _since(value: dt.date | None) -> dt.datetime | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from linebot_app.clinic import ClinicConfig
+from linebot_app.wording import say
 from linebot_app.yaml_config import load_yaml_model
 
 CONFIG_FILE = "consultation.yaml"
@@ -281,13 +282,7 @@ class Wording:
         self.clinic = clinic
 
     def say(self, key: str, **values: object) -> str:
-        template = getattr(self.config.texts, key)
-        return template.format(
-            clinic_name=self.clinic.name,
-            clinic_phone=self.clinic.phone,
-            clinic_address=self.clinic.address,
-            **values,
-        )
+        return say(getattr(self.config.texts, key), self.clinic, **values)
 
 
 def load_consultation_config(config_dir: Path) -> ConsultationConfig:

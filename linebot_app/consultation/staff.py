@@ -16,7 +16,7 @@ from linebot_app.consultation.handoff import resume_replies
 from linebot_app.consultation.models import ConsultationRequest, RequestStatus
 from linebot_app.consultation.patient_input import display_phone, tel_uri
 from linebot_app.consultation.requests import Actor, can_change, change_status, lock_request
-from linebot_app.dispatch import EventContext, Message
+from linebot_app.dispatch import EventContext, Message, Middleware, Next, Result
 from linebot_app.logs import logfmt, short_id
 
 log = logging.getLogger(__name__)
@@ -154,3 +154,14 @@ def _picked(desk: Desk, value: str | None) -> dt.datetime | None:
 
 
 _OPS = {"contacted": _contacted, "confirm": _confirm, "cancel": _cancel}
+
+
+def staff_group_is_silent(desk: Desk) -> Middleware:
+    """The staff group's own chatter is never answered (its button presses still work)."""
+
+    def staff_group(ctx: EventContext, next_: Next) -> Result:
+        if ctx.event_type == "message" and desk.is_staff_group(ctx):
+            return "staff.group_message", []
+        return next_()
+
+    return staff_group
