@@ -6,7 +6,7 @@ import importlib
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 db_cli = AppGroup("db", help="Database schema.")
 
@@ -79,6 +79,7 @@ def check_content_command() -> None:
 
 
 @click.command("listeners")
+@with_appcontext
 def listeners_command() -> None:
     """The dispatcher's final order: middleware for every event, then listeners (first match
     wins; every matcher of a listener must pass)."""

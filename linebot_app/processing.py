@@ -14,6 +14,7 @@ import time
 from linebot_app.bot import Bot
 from linebot_app.dispatch import EventContext, NeedsDisplayName
 from linebot_app.inbox import ClaimedEvent
+from linebot_app.line.limits import MAX_MESSAGES
 from linebot_app.line_client import SendOutcome, SendResult
 from linebot_app.logs import logfmt, short_id
 from linebot_app.models import InboxStatus
@@ -21,7 +22,6 @@ from linebot_app.users import prefetch_display_name
 
 log = logging.getLogger("linebot_app.events")
 
-MAX_MESSAGES_PER_REPLY = 5
 LOADING_EVENT_TYPES = ("message", "postback")
 
 
@@ -91,11 +91,11 @@ def _run_in_transaction(
             display_name_prefetched=prefetched,
         )
         handler, messages = bot.dispatcher.dispatch(ctx)
-        if len(messages) > MAX_MESSAGES_PER_REPLY:
+        if len(messages) > MAX_MESSAGES:
             log.error(
                 "handler %s returned %d messages; sending the first 5", handler, len(messages)
             )
-            messages = messages[:MAX_MESSAGES_PER_REPLY]
+            messages = messages[:MAX_MESSAGES]
         now = bot.clock.now()
         push_ids = [
             bot.outbox.enqueue(session, p.to, p.messages, now, claimed.webhook_event_id).id

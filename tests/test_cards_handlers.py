@@ -17,12 +17,12 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from linebot_app.cards import load_replies
-from linebot_app.cards.limits import message_problems, schema_problems
 from linebot_app.clinic import load_clinic
 from linebot_app.clock import FixedClock
 from linebot_app.dispatch import Dispatcher, EventContext
 from linebot_app.fakeline import events as ev
 from linebot_app.handlers import topics
+from linebot_app.line.limits import message_problems, schema_problems
 from linebot_app.models import Base, ConversationState, LineUser
 from linebot_app.routing.interpret import KeywordUnderstanding
 from linebot_app.routing.unmatched import UnmatchedMessage

@@ -9,30 +9,24 @@ from __future__ import annotations
 
 import unicodedata
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from linebot_app.cards.content import ReplyLibrary, TopicCard
 from linebot_app.clinic import ClinicConfig
+from linebot_app.line import render as line
+from linebot_app.line.limits import MAX_ALT_TEXT, MAX_BUBBLES
 from linebot_app.wording import say
 
 Message = dict[str, Any]
-MAX_BUBBLES = 12
-MAX_MESSAGES = 5
-MAX_QUICK_REPLIES = 13
-MAX_ALT_TEXT = 1500
 MAX_DISPLAY_NAME = 20
 # Topics whose buttons start another feature rather than show a card.
 ACTION_FOR_TOPIC = {"booking": "book", "human": "human"}
 
 
 # --- actions ----------------------------------------------------------------------------------
-def postback(label: str, data: dict[str, str], display_text: str | None = None) -> dict:
-    return {
-        "type": "postback",
-        "label": label,
-        "data": urlencode(data),
-        "displayText": display_text or label,
-    }
+def postback(label: str, data: dict[str, str]) -> dict:
+    """A card's button: the label shows in the chat as if typed (LINE's displayText)."""
+    return line.postback(label, line.data(**data), label)
 
 
 def book_action(library: ReplyLibrary) -> dict:
@@ -67,8 +61,7 @@ def topic_action(name: str, library: ReplyLibrary) -> dict:
 
 
 def quick_reply(names: list[str], library: ReplyLibrary) -> dict:
-    items = [{"type": "action", "action": topic_action(n, library)} for n in names]
-    return {"items": items[:MAX_QUICK_REPLIES]}
+    return line.quick_reply([topic_action(n, library) for n in names])
 
 
 # --- flex building blocks ------------------------------------------------------------------------

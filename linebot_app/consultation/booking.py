@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from linebot_app.consultation import render
 from linebot_app.consultation.booking_questions import (
     CONSENT,
     EDIT,
@@ -35,8 +34,9 @@ from linebot_app.consultation.requests import NewRequest, create_request, find_b
 from linebot_app.consultation.slots import check_preferred_time
 from linebot_app.consultation.staff import request_card
 from linebot_app.dispatch import EventContext, Message, postback_action
+from linebot_app.line import render
+from linebot_app.line.limits import MAX_MESSAGES
 
-MAX_REPLY = 5
 NAME_LENGTH_OF_A_QUESTION = 6
 # What the patient is told when a state's steps did not accept their answer.
 HINTS = {
@@ -287,7 +287,7 @@ class Booking:
         if topics - {"booking"}:
             reminder = self._reminder(ctx, flow)
             answer = ctx.services.topics.answer(ctx.interpretation.topic_names)
-            return [*answer[: MAX_REPLY - len(reminder)], *reminder]
+            return [*answer[: MAX_MESSAGES - len(reminder)], *reminder]
         if topics:
             return self._reminder(ctx, flow)
         reason = [render.text(self.desk.say(hint))] if hint else []

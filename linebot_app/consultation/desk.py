@@ -9,10 +9,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from linebot_app.clinic import ClinicConfig
-from linebot_app.consultation import render
+from linebot_app.clinic import ClinicConfig, when_text
 from linebot_app.consultation.config import ConsultationConfig, Wording
 from linebot_app.dispatch import EventContext
+from linebot_app.line import render
 from linebot_app.settings import Settings
 from linebot_app.users import get_or_create_user
 
@@ -36,7 +36,7 @@ class Desk:
         return self.wording.say(key, **values)
 
     def when(self, moment: dt.datetime) -> str:
-        return render.when(moment, self.clinic.tz)
+        return when_text(moment, self.clinic.tz)
 
     def closed_note(self, now: dt.datetime, key: str) -> str | None:
         """The `key` sentence with {next_open} when staff are out now, else None."""

@@ -12,7 +12,6 @@ import logging
 
 from sqlalchemy import select
 
-from linebot_app.consultation import render
 from linebot_app.consultation.desk import Desk
 from linebot_app.consultation.models import HumanHandoff
 from linebot_app.dispatch import (
@@ -24,6 +23,7 @@ from linebot_app.dispatch import (
     Result,
     postback_action,
 )
+from linebot_app.line import render
 from linebot_app.logs import logfmt, short_id
 
 log = logging.getLogger(__name__)

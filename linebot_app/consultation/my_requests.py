@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from linebot_app.consultation import render
 from linebot_app.consultation.desk import Desk
 from linebot_app.consultation.models import ConsultationRequest, RequestStatus
 from linebot_app.consultation.requests import (
@@ -13,6 +12,7 @@ from linebot_app.consultation.requests import (
     requests_of,
 )
 from linebot_app.dispatch import EventContext, Message
+from linebot_app.line import render
 
 SHOWN = 10
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from linebot_app.consultation import render
 from linebot_app.consultation.desk import Desk
 from linebot_app.consultation.handoff import resume_replies
 from linebot_app.consultation.models import ConsultationRequest, RequestStatus
 from linebot_app.consultation.patient_input import display_phone, tel_uri
 from linebot_app.consultation.requests import Actor, can_change, change_status, lock_request
 from linebot_app.dispatch import EventContext, Message, Middleware, Next, Result
+from linebot_app.line import render
 from linebot_app.logs import logfmt, short_id
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from linebot_app.cards.content import ReplyLibrary
 from linebot_app.cards.render import (
-    MAX_MESSAGES,
     render_fallback,
     render_media_reply,
     render_topic,
@@ -33,6 +32,7 @@ from linebot_app.dispatch import (
     postback_action,
     text_message,
 )
+from linebot_app.line.limits import MAX_MESSAGES
 from linebot_app.routing.unmatched import record_unmatched
 from linebot_app.users import mark_followed
 
