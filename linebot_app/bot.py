@@ -16,7 +16,9 @@ from linebot_app.db import Database
 from linebot_app.dispatch import Dispatcher
 from linebot_app.inbox import Inbox
 from linebot_app.line_client import LineClient
+from linebot_app.outage import OutageTracker
 from linebot_app.outbox import Outbox
+from linebot_app.quota import QuotaGate
 from linebot_app.settings import Settings
 from linebot_app.yaml_config import load_yaml_model
 
@@ -52,8 +54,12 @@ class Bot:
     topic_actions: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from linebot_app import metrics
+
         self.inbox = Inbox(self.db)
-        self.outbox = Outbox(self.db, self.line)
+        self.db_outage = OutageTracker("database", on_failure=metrics.count_database_error)
+        self.quota = QuotaGate(self.line, self.clock, self.settings.quota_check_seconds)
+        self.outbox = Outbox(self.db, self.line, self.quota, self.settings.push_retry_seconds)
         self.services.setdefault("line", self.line)
         self.services.setdefault("topic_actions", self.topic_actions)
 
@@ -75,7 +81,11 @@ def build_bot(settings: Settings, clock: Clock) -> Bot:
         clinic=clinic,
         messages=load_system_messages(settings.config_dir),
         replies=replies,
-        db=Database(settings.database_url, pool_size=settings.worker_threads + 4),
+        db=Database(
+            settings.database_url,
+            pool_size=settings.worker_threads + 4,
+            lock_timeout=settings.database_lock_timeout_seconds,
+        ),
         line=LineClient(settings),
         clock=clock,
     )

@@ -26,6 +26,11 @@ from linebot_app.group_commit import GroupCommit
 from linebot_app.models import InboxEvent, InboxStatus
 
 CLAIM_SCAN_LIMIT = 64
+RELEASED_AT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # claimed_at of a row given back: claimable
+
+
+class ClaimLost(Exception):
+    """This process no longer holds the event's claim (released at shutdown, or taken over)."""
 
 
 @dataclass(frozen=True)
@@ -256,17 +261,52 @@ class Inbox:
                     released += 1
         return released
 
-    def mark_replying(self, session, event_id: int, handler: str, reply: list[dict]) -> None:
-        """Record, in the handler's own transaction, that its effects are done and what to reply."""
-        session.execute(
-            update(InboxEvent)
-            .where(InboxEvent.id == event_id)
-            .values(
+    def mark_replying(
+        self,
+        session,
+        event_id: int,
+        handler: str,
+        reply: list[dict],
+        attempt: int | None = None,
+    ) -> None:
+        """Record, in the handler's own transaction, that its effects are done and what to reply.
+
+        With `attempt`, only while this process still holds that claim: otherwise ClaimLost is
+        raised and the handler's transaction rolls back (someone else answers the event).
+        """
+        query = update(InboxEvent).where(InboxEvent.id == event_id)
+        if attempt is not None:
+            query = query.where(
+                InboxEvent.claimed_by == worker_identity(), InboxEvent.attempts == attempt
+            )
+        done = session.execute(
+            query.values(
                 status=InboxStatus.REPLYING,
                 handler=handler[:80],
                 reply_payload=json.dumps(reply, ensure_ascii=False),
             )
         )
+        if attempt is not None and done.rowcount == 0:
+            raise ClaimLost(event_id)
+
+    def release(self, claimed: ClaimedEvent, only_unanswered: bool = False) -> bool:
+        """Give a claim back so any process takes it at once (no lease wait); True if given back.
+
+        `only_unanswered`: only while its handler has not committed (status processing), so an
+        event whose reply may be on its way is never handed to someone else.
+        """
+        table = InboxEvent.__table__
+        query = update(table).where(
+            table.c.id == claimed.id,
+            table.c.claimed_by == worker_identity(),
+            table.c.attempts == claimed.attempts,
+            table.c.status.in_(
+                (InboxStatus.PROCESSING,) if only_unanswered else InboxStatus.IN_FLIGHT
+            ),
+        )
+        with self.db.engine.begin() as connection:
+            done = connection.execute(query.values(claimed_by=None, claimed_at=RELEASED_AT))
+        return done.rowcount == 1
 
     def finish(
         self, event_id: int, status: str, outcome: str, now: dt.datetime, error: str | None = None

@@ -3,6 +3,10 @@
 The handler's database work, its queued pushes and the reply it wants are committed together
 (status `replying`) before anything is sent, so a crash afterwards never runs the handler twice:
 recovery only resends the stored reply (if the token is still young) and the queued pushes.
+
+When the database itself fails mid-way (outage, SQLite lock timeout) the event is not marked
+failed: EventNotFinished carries what is left to write, and the worker retries it once the
+database is back (the handler's rolled-back work is redone, a sent reply is only recorded).
 """
 
 from __future__ import annotations
@@ -10,23 +14,41 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 
+from linebot_app import metrics
 from linebot_app.bot import Bot
 from linebot_app.dispatch import EventContext
-from linebot_app.inbox import ClaimedEvent
+from linebot_app.inbox import ClaimedEvent, ClaimLost
 from linebot_app.line_client import SendOutcome, SendResult
 from linebot_app.logs import logfmt, short_id
 from linebot_app.models import InboxStatus
+from linebot_app.outage import is_database_unavailable
 from linebot_app.users import prefetch_display_name
 
 log = logging.getLogger("linebot_app.events")
 
 MAX_MESSAGES_PER_REPLY = 5
 LOADING_EVENT_TYPES = ("message", "postback")
+RELEASED = "released"  # process_event's answer when the event was given back to the queue
+
+
+class EventNotFinished(Exception):
+    """The database failed while handling an event; `finish()` writes what is left once it is
+    back (the worker keeps trying). Until then the event stays claimed by this process."""
+
+    def __init__(self, cause: BaseException, finish: Callable[[], None]):
+        super().__init__(str(cause))
+        self.cause = cause
+        self.finish = finish
 
 
 def process_event(bot: Bot, claimed: ClaimedEvent) -> str:
-    """Handle one event end to end; returns the final inbox status. Never raises."""
+    """Handle one event end to end; returns the final inbox status.
+
+    Raises only EventNotFinished (the database is unavailable) or, rarely, a database error
+    while sending its pushes (they are then resent by the worker's sweep).
+    """
     started = time.perf_counter()
     event = claimed.event
     handler, push_ids, reply = "resumed", [], claimed.resume_reply
@@ -34,12 +56,31 @@ def process_event(bot: Bot, claimed: ClaimedEvent) -> str:
         if reply is None:
             handler, reply, push_ids = _run_handler(bot, claimed)
         status, outcome, error = _deliver_reply(bot, claimed, reply)
-    except Exception as exc:  # a bug in a handler must not stop the worker
-        log.exception("handler failed for event %s", claimed.webhook_event_id)
+    except ClaimLost:
+        log.info("event %s was given to another process; not answered here", claimed.id)
+        return RELEASED
+    except Exception as exc:
+        if is_database_unavailable(exc):  # not the handler's fault: try it again later
+            raise EventNotFinished(exc, lambda: bot.inbox.release(claimed)) from exc
+        log.exception("handler failed for event %s", claimed.webhook_event_id)  # a bug
         status, outcome, error = InboxStatus.FAILED, "handler_error", repr(exc)[:1000]
         _apologise(bot, claimed)
-    bot.inbox.finish(claimed.id, status, outcome, bot.clock.now(), error)
+    if outcome == RELEASED:  # shutting down before the reply could go out
+        bot.inbox.release(claimed)
+        return RELEASED
+
+    def finish() -> None:
+        bot.inbox.finish(claimed.id, status, outcome, bot.clock.now(), error)
+        _send_pushes(bot, claimed, push_ids)
+
+    try:
+        bot.inbox.finish(claimed.id, status, outcome, bot.clock.now(), error)
+    except Exception as exc:
+        if not is_database_unavailable(exc):
+            raise
+        raise EventNotFinished(exc, finish) from exc
     _send_pushes(bot, claimed, push_ids)
+    metrics.count_event(handler, outcome, time.perf_counter() - started)
     log.info(
         logfmt(
             event=claimed.webhook_event_id,
@@ -89,7 +130,7 @@ def _run_handler(bot: Bot, claimed: ClaimedEvent) -> tuple[str, list[dict], list
             bot.outbox.enqueue(session, p.to, p.messages, now, claimed.webhook_event_id).id
             for p in ctx.pushes
         ]
-        bot.inbox.mark_replying(session, claimed.id, handler, messages)
+        bot.inbox.mark_replying(session, claimed.id, handler, messages, attempt=claimed.attempts)
     return handler, messages, push_ids
 
 
@@ -107,11 +148,15 @@ def _deliver_reply(
     result = bot.line.reply(token, reply)
     if result.outcome == SendOutcome.INVALID_TOKEN:
         return _push_instead(bot, claimed, reply, reason="token_invalid")
+    if result.outcome == SendOutcome.INTERRUPTED:
+        return InboxStatus.REPLYING, RELEASED, None
     return _status_of(result), "reply_" + result.outcome, _error_of(result)
 
 
 def _push_instead(bot: Bot, claimed: ClaimedEvent, reply: list[dict], reason: str):
     """The reply token cannot be used: push if the clinic allows it (pushes cost quota)."""
+    if reason != "no_reply_token":
+        metrics.count_reply_token_expired()
     user_id = (claimed.event.get("source") or {}).get("userId")
     chat_id = claimed.event.get("source", {}).get("groupId") or user_id
     if not bot.settings.push_when_reply_token_expired or not chat_id:

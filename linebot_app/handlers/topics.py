@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from linebot_app import metrics
 from linebot_app.cards.content import ReplyLibrary
 from linebot_app.cards.render import (
     MAX_MESSAGES,
@@ -130,6 +131,7 @@ def register(dispatcher: Dispatcher, library: ReplyLibrary, clinic: ClinicConfig
         if answer is not None:
             return answer
         _record_unmatched(ctx)
+        metrics.count_routing_fallback()
         return render_fallback(library, clinic)
 
     def topic_button(ctx: EventContext) -> list[Message]:
@@ -139,6 +141,7 @@ def register(dispatcher: Dispatcher, library: ReplyLibrary, clinic: ClinicConfig
         if not known or len(known) != len(asked):
             log.info("topic button names unknown topics: %r", asked)
         if not known:
+            metrics.count_routing_fallback()
             return render_fallback(library, clinic)
         return answer_topics(known, library, clinic, ctx)
 
