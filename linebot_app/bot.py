@@ -59,7 +59,9 @@ class Bot:
         self.inbox = Inbox(self.db)
         self.db_outage = OutageTracker("database", on_failure=metrics.count_database_error)
         self.quota = QuotaGate(self.line, self.clock, self.settings.quota_check_seconds)
-        self.outbox = Outbox(self.db, self.line, self.quota, self.settings.push_retry_seconds)
+        self.outbox = Outbox(
+            self.db, self.line, self.quota, self.settings.line_outage_retry_seconds
+        )
         self.services.setdefault("line", self.line)
         self.services.setdefault("topic_actions", self.topic_actions)
 

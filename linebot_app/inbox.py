@@ -27,6 +27,7 @@ from linebot_app.models import InboxEvent, InboxStatus
 
 CLAIM_SCAN_LIMIT = 64
 RELEASED_AT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # claimed_at of a row given back: claimable
+REPLY_UNCONFIRMED = "reply_unconfirmed"  # outcome while a reply that may have gone out is retried
 
 
 class ClaimLost(Exception):
@@ -49,6 +50,7 @@ class ClaimedEvent:
     received_at: dt.datetime
     attempts: int
     resume_reply: list[dict[str, Any]] | None
+    reply_unconfirmed: bool = False  # an earlier reply attempt may have reached LINE
 
 
 def event_id_of(event: dict[str, Any]) -> str:
@@ -199,6 +201,7 @@ class Inbox:
                     InboxEvent.attempts,
                     InboxEvent.status,
                     InboxEvent.reply_payload,
+                    InboxEvent.outcome,
                 )
                 .execution_options(synchronize_session=False)
             ).all()
@@ -212,6 +215,7 @@ class Inbox:
                 resume_reply=json.loads(row.reply_payload or "[]")
                 if row.status == InboxStatus.REPLYING
                 else None,
+                reply_unconfirmed=row.outcome == REPLY_UNCONFIRMED,
             )
             for row in sorted(rows, key=lambda row: row.id)
         ]
@@ -289,9 +293,17 @@ class Inbox:
         if attempt is not None and done.rowcount == 0:
             raise ClaimLost(event_id)
 
-    def release(self, claimed: ClaimedEvent, only_unanswered: bool = False) -> bool:
+    def release(
+        self,
+        claimed: ClaimedEvent,
+        only_unanswered: bool = False,
+        claimed_at: dt.datetime | None = None,
+        outcome: str | None = None,
+    ) -> bool:
         """Give a claim back so any process takes it at once (no lease wait); True if given back.
 
+        `claimed_at`: the claim time to record instead, so the event is claimable only once the
+        lease counted from it has run out (a delayed retry that still holds the chat's turn).
         `only_unanswered`: only while its handler has not committed (status processing), so an
         event whose reply may be on its way is never handed to someone else.
         """
@@ -305,7 +317,13 @@ class Inbox:
             ),
         )
         with self.db.engine.begin() as connection:
-            done = connection.execute(query.values(claimed_by=None, claimed_at=RELEASED_AT))
+            done = connection.execute(
+                query.values(
+                    claimed_by=None,
+                    claimed_at=claimed_at or RELEASED_AT,
+                    **({"outcome": outcome} if outcome else {}),
+                )
+            )
         return done.rowcount == 1
 
     def finish(

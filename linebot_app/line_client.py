@@ -35,6 +35,7 @@ from linebot_app.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_RETRY_AFTER_SECONDS = 10.0
+_NOT_SENT = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)
 
 
 class SendOutcome:
@@ -53,6 +54,7 @@ class SendResult:
     status: int | None = None
     detail: str = ""
     attempts: int = 1
+    ambiguous: bool = False  # failed, but an attempt may have reached LINE (reply)
 
     @property
     def delivered(self) -> bool:
@@ -129,16 +131,18 @@ class LineClient:
                 if _is_invalid_reply_token(error):
                     outcome = SendOutcome.PROBABLY_SENT if ambiguous else SendOutcome.INVALID_TOKEN
                     return SendResult(outcome, 400, error.body or "", attempt)
-                if not self._retryable(error.status) or attempt == self._max_attempts:
-                    return SendResult(SendOutcome.FAILED, error.status, error.body or "", attempt)
                 ambiguous = ambiguous or error.status >= 500
+                if not self._retryable(error.status) or attempt == self._max_attempts:
+                    body = error.body or ""
+                    return SendResult(SendOutcome.FAILED, error.status, body, attempt, ambiguous)
                 if not self._pause(attempt, _retry_after(error)):
                     return SendResult(SendOutcome.INTERRUPTED, error.status, "", attempt)
             except urllib3.exceptions.HTTPError as error:
                 metrics.observe_line_call("reply", time.perf_counter() - started, None)
-                ambiguous = True
+                # A refused connection never reached LINE; a timeout or reset may have.
+                ambiguous = ambiguous or not isinstance(error, _NOT_SENT)
                 if attempt == self._max_attempts:
-                    return SendResult(SendOutcome.FAILED, None, repr(error), attempt)
+                    return SendResult(SendOutcome.FAILED, None, repr(error), attempt, ambiguous)
                 if not self._pause(attempt, None):
                     return SendResult(SendOutcome.INTERRUPTED, None, repr(error), attempt)
         raise AssertionError("unreachable")

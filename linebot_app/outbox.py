@@ -2,7 +2,7 @@
 
 Each row keeps its X-Line-Retry-Key, so resending a push that LINE had already accepted is
 answered 409 and never delivered twice. A push LINE could not take (5xx, 429 rate limit, no
-answer) waits as `retry` and is tried again every PUSH_RETRY_SECONDS; one refused for the
+answer) waits as `retry` and is tried again every LINE_OUTAGE_RETRY_SECONDS; one refused for the
 monthly quota is held as `quota` (see quota.py) and no more pushes are tried meanwhile.
 """
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from linebot_app import metrics
 from linebot_app.bot import Bot
 from linebot_app.dispatch import EventContext
-from linebot_app.inbox import ClaimedEvent, ClaimLost
+from linebot_app.inbox import REPLY_UNCONFIRMED, ClaimedEvent, ClaimLost
 from linebot_app.line_client import SendOutcome, SendResult
 from linebot_app.logs import logfmt, short_id
 from linebot_app.models import InboxStatus
@@ -31,6 +31,7 @@ log = logging.getLogger("linebot_app.events")
 MAX_MESSAGES_PER_REPLY = 5
 LOADING_EVENT_TYPES = ("message", "postback")
 RELEASED = "released"  # process_event's answer when the event was given back to the queue
+RETRY_LATER = "retry_later"  # LINE is down: the event goes back, claimable again a bit later
 
 
 class EventNotFinished(Exception):
@@ -65,9 +66,9 @@ def process_event(bot: Bot, claimed: ClaimedEvent) -> str:
         log.exception("handler failed for event %s", claimed.webhook_event_id)  # a bug
         status, outcome, error = InboxStatus.FAILED, "handler_error", repr(exc)[:1000]
         _apologise(bot, claimed)
-    if outcome == RELEASED:  # shutting down before the reply could go out
-        bot.inbox.release(claimed)
-        return RELEASED
+    if outcome in (RELEASED, RETRY_LATER):  # the reply could not go out yet
+        _release(bot, claimed, retry_later=outcome == RETRY_LATER, outcome=error)
+        return outcome
 
     def finish() -> None:
         bot.inbox.finish(claimed.id, status, outcome, bot.clock.now(), error)
@@ -146,10 +147,16 @@ def _deliver_reply(
     if _token_expired(bot, event):
         return _push_instead(bot, claimed, reply, reason="token_expired")
     result = bot.line.reply(token, reply)
+    if result.outcome == SendOutcome.INVALID_TOKEN and claimed.reply_unconfirmed:
+        return InboxStatus.DONE, "reply_" + SendOutcome.PROBABLY_SENT, None  # used by then
     if result.outcome == SendOutcome.INVALID_TOKEN:
         return _push_instead(bot, claimed, reply, reason="token_invalid")
     if result.outcome == SendOutcome.INTERRUPTED:
         return InboxStatus.REPLYING, RELEASED, None
+    if not result.delivered and (result.status is None or result.status >= 500):
+        # LINE is down: tried again until the token expires; remember if it may have gone out
+        unconfirmed = result.ambiguous or claimed.reply_unconfirmed
+        return InboxStatus.REPLYING, RETRY_LATER, REPLY_UNCONFIRMED if unconfirmed else None
     return _status_of(result), "reply_" + result.outcome, _error_of(result)
 
 
@@ -171,6 +178,21 @@ def _push_instead(bot: Bot, claimed: ClaimedEvent, reply: list[dict], reason: st
         if sent
         else (InboxStatus.FAILED, reason + "_push_failed", "push failed")
     )
+
+
+def _release(bot: Bot, claimed: ClaimedEvent, retry_later: bool, outcome: str | None) -> None:
+    """Give the event back: at once (shutdown), or claimable after LINE_OUTAGE_RETRY_SECONDS."""
+    claimed_at = None
+    if retry_later:
+        retry = dt.timedelta(seconds=bot.settings.line_outage_retry_seconds)
+        claimed_at = bot.clock.now() - _lease(bot) + retry
+        log.info("event %s: LINE unavailable, reply retried in %s", claimed.id, retry)
+    try:
+        bot.inbox.release(claimed, claimed_at=claimed_at, outcome=outcome)
+    except Exception as exc:
+        if not is_database_unavailable(exc):
+            raise
+        raise EventNotFinished(exc, lambda: bot.inbox.release(claimed)) from exc
 
 
 def _send_pushes(bot: Bot, claimed: ClaimedEvent, push_ids: list[int]) -> None:

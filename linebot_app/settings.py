@@ -60,7 +60,7 @@ class Settings:
     worker_retry_max_seconds: float = 5.0
     health_backlog_seconds: float = 30.0
     shutdown_grace_seconds: float = 10.0
-    push_retry_seconds: float = 30.0
+    line_outage_retry_seconds: float = 10.0
     quota_check_seconds: float = 300.0
     quota_hold_hours: float = 24.0
     metrics_token: str | None = None
@@ -200,7 +200,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         health_backlog_seconds=_number(env, "HEALTH_BACKLOG_SECONDS", 30.0, float, problems),
         shutdown_grace_seconds=_number(env, "SHUTDOWN_GRACE_SECONDS", 10.0, float, problems),
-        push_retry_seconds=_number(env, "PUSH_RETRY_SECONDS", 30.0, float, problems),
+        line_outage_retry_seconds=_number(env, "LINE_OUTAGE_RETRY_SECONDS", 10.0, float, problems),
         quota_check_seconds=_number(env, "QUOTA_CHECK_SECONDS", 300.0, float, problems),
         quota_hold_hours=_number(env, "QUOTA_HOLD_HOURS", 24.0, float, problems),
         metrics_token=(env.get("METRICS_TOKEN") or "").strip() or None,
