@@ -70,31 +70,34 @@ def process_event(bot: Bot, claimed: ClaimedEvent) -> str:
         _release(bot, claimed, retry_later=outcome == RETRY_LATER, outcome=error)
         return outcome
 
-    def finish() -> None:
-        bot.inbox.finish(claimed.id, status, outcome, bot.clock.now(), error)
+    def after_finish() -> None:
         _send_pushes(bot, claimed, push_ids)
+        metrics.count_event(handler, outcome, time.perf_counter() - started)
+        log.info(
+            logfmt(
+                event=claimed.webhook_event_id,
+                type=_describe(event),
+                chat=short_id((event.get("source") or {}).get("userId")),
+                handler=handler,
+                outcome=outcome,
+                status=status,
+                attempt=claimed.attempts,
+                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                age_ms=_age_ms(bot, event),
+            )
+        )
+
+    def finish_later() -> None:
+        bot.inbox.finish(claimed.id, status, outcome, bot.clock.now(), error)
+        after_finish()
 
     try:
         bot.inbox.finish(claimed.id, status, outcome, bot.clock.now(), error)
     except Exception as exc:
         if not is_database_unavailable(exc):
             raise
-        raise EventNotFinished(exc, finish) from exc
-    _send_pushes(bot, claimed, push_ids)
-    metrics.count_event(handler, outcome, time.perf_counter() - started)
-    log.info(
-        logfmt(
-            event=claimed.webhook_event_id,
-            type=_describe(event),
-            chat=short_id((event.get("source") or {}).get("userId")),
-            handler=handler,
-            outcome=outcome,
-            status=status,
-            attempt=claimed.attempts,
-            latency_ms=round((time.perf_counter() - started) * 1000, 1),
-            age_ms=_age_ms(bot, event),
-        )
-    )
+        raise EventNotFinished(exc, finish_later) from exc
+    after_finish()
     return status
 
 

@@ -135,6 +135,13 @@ class InboxWorker:
 
     # --- loop ---------------------------------------------------------------------------
     def _run(self) -> None:
+        try:
+            self._loop_until_stopped()
+        except BaseException:
+            log.critical("the inbox loop thread has died; /healthz now answers 503")
+            raise
+
+    def _loop_until_stopped(self) -> None:
         delay = self.poll_seconds
         while not self._stop.is_set():
             self._wait(delay)

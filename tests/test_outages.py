@@ -163,3 +163,76 @@ def test_sqlite_lock_held_past_the_timeout_every_event_is_answered_once_after_it
     finally:
         holder.close()
         runner.stop_all()
+
+
+# --- /healthz tells the truth --------------------------------------------------------------
+def _sqlite_app(tmp_path, fake_line, **overrides):
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    upgrade(url)
+    runner = AppRunner(url, fake_line)
+    return runner, runner.start(**{**FAST, **overrides})
+
+
+def test_healthz_fails_while_events_wait_and_the_worker_makes_no_progress(tmp_path, fake_line):
+    runner, running = _sqlite_app(tmp_path, fake_line, health_backlog_seconds=0.5)
+    worker = running.worker
+    try:
+        status, body = healthz(running.url)
+        assert (status, body["worker"], body["backlog"]["pending"]) == (200, "running", 0)
+        for _ in range(worker.threads):  # what the old permit leak did: alive, claiming nothing
+            worker._free.acquire()
+        event = running.platform.text_event("U" + "7" * 32, "你好")
+        assert running.send(event)[0] == 200
+        wait_until(lambda: healthz(running.url)[0] == 503, what="/healthz 503 on a stuck worker")
+        status, body = healthz(running.url)
+        assert body["backlog"]["pending"] == 1
+        assert body["backlog"]["oldest_pending_age_seconds"] >= 0.5
+        assert "no progress" in body["problems"][0]
+
+        for _ in range(worker.threads):
+            worker._free.release()
+        running.platform.wait_for_deliveries(1, timeout=10)
+        wait_until(lambda: healthz(running.url)[0] == 200, what="/healthz back to 200")
+    finally:
+        runner.stop_all()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_healthz_fails_when_the_worker_loop_thread_has_died(tmp_path, fake_line, monkeypatch):
+    runner, running = _sqlite_app(tmp_path, fake_line)
+    try:
+
+        def dies(*args, **kwargs):
+            raise SystemExit("the loop thread ends")  # not an Exception: nothing catches it
+
+        monkeypatch.setattr(running.bot.inbox, "claim", dies)
+        running.worker.notify()
+        wait_until(lambda: not running.worker.alive, what="the loop thread died")
+        status, body = healthz(running.url)
+        assert (status, body["worker"]) == (503, "dead")
+    finally:
+        monkeypatch.undo()
+        runner.stop_all()
+
+
+def test_a_bug_in_the_loop_is_logged_once_and_retried_with_backoff(
+    tmp_path, fake_line, monkeypatch, caplog
+):
+    runner, running = _sqlite_app(tmp_path, fake_line)
+    real_claim = running.bot.inbox.claim
+    try:
+
+        def broken(*args, **kwargs):
+            raise KeyError("a bug")
+
+        monkeypatch.setattr(running.bot.inbox, "claim", broken)
+        event = running.platform.text_event("U" + "8" * 32, "你好")
+        assert running.send(event)[0] == 200
+        wait_until(lambda: running.worker.polls_failed >= 4, what="polls failing")
+        assert len(tracebacks(caplog)) == 1
+        monkeypatch.setattr(running.bot.inbox, "claim", real_claim)
+        running.platform.wait_for_deliveries(1, timeout=10)
+        assert running.worker.alive
+    finally:
+        monkeypatch.undo()
+        runner.stop_all()
