@@ -13,7 +13,7 @@ import json
 import logging
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from linebot_app import metrics
@@ -24,6 +24,9 @@ from linebot_app.models import OutboxPush
 from linebot_app.quota import NOT_SENT_QUOTA, QuotaGate
 
 log = logging.getLogger(__name__)
+
+# LINE remembers a retry key for 24 hours; after that a resend could be delivered twice.
+RETRY_KEY_LIFETIME = dt.timedelta(hours=23)
 
 
 class Outbox:
@@ -51,6 +54,20 @@ class Outbox:
         session.add(row)
         session.flush()
         return row
+
+    def give_up_old_retries(self, now: dt.datetime) -> int:
+        """Pushes LINE could not take for almost a day are failed, before their key expires."""
+        with self.db.session() as session:
+            given_up = session.execute(
+                update(OutboxPush)
+                .where(
+                    OutboxPush.status == "retry", OutboxPush.created_at < now - RETRY_KEY_LIFETIME
+                )
+                .values(status="failed", error="LINE unavailable for 23 h; not retried")
+            ).rowcount
+        if given_up:
+            log.warning("gave up %d push(es) LINE could not take for 23 hours", given_up)
+        return given_up
 
     def claim(self, now: dt.datetime, lease: dt.timedelta, ids: list[int] | None = None):
         """Claim pending pushes (all, or just `ids`), including ones whose sender died."""

@@ -51,6 +51,7 @@ class InboxWorker:
         self._unfinished: deque[EventNotFinished] = deque()
         self._unfinished_lock = threading.Lock()
         self._next_push_sweep = 0.0
+        self._next_give_up = 0.0
         self._backoff = Backoff(
             bot.settings.worker_retry_initial_seconds, bot.settings.worker_retry_max_seconds
         )
@@ -280,6 +281,9 @@ class InboxWorker:
             log.info("re-queued %d push(es) held for the monthly quota", requeued)
         if bot.quota.blocked:
             return
+        if time.monotonic() >= self._next_give_up:  # a rare case: once a minute is enough
+            self._next_give_up = time.monotonic() + 60
+            bot.outbox.give_up_old_retries(bot.clock.now())
         claimed = bot.outbox.claim(bot.clock.now(), self.lease)
         if claimed:
             bot.outbox.send(claimed, bot.clock.now)

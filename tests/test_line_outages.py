@@ -7,6 +7,7 @@ fake platform's faults.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
 
@@ -177,3 +178,15 @@ def test_quota_endpoints_through_the_line_client(running):
     assert (quota.type, quota.value, usage.total_usage) == ("limited", 200, 17)
     platform.fail_next("/v2/bot/message/quota", 500)
     assert line.get_message_quota() is None
+
+
+def test_push_line_never_took_is_given_up_before_its_retry_key_expires(running):
+    bot = running.bot
+    now = bot.clock.now()
+    with bot.db.session() as session:
+        push = bot.outbox.enqueue(session, "U" + "f" * 32, [{"type": "text", "text": "hi"}], now)
+        push.status, push.created_at = "retry", now - dt.timedelta(hours=23, minutes=1)
+    assert bot.outbox.give_up_old_retries(now) == 1
+    with bot.db.session() as session:
+        assert session.get(OutboxPush, push.id).status == "failed"
+    assert running.platform.requests(path="/v2/bot/message/push") == []
