@@ -22,8 +22,9 @@ from linebot_app.dispatch import EventContext
 from linebot_app.inbox import REPLY_UNCONFIRMED, ClaimedEvent, ClaimLost
 from linebot_app.line_client import SendOutcome, SendResult
 from linebot_app.logs import logfmt, short_id
-from linebot_app.models import InboxStatus
+from linebot_app.models import InboxStatus, OutboxPush
 from linebot_app.outage import is_database_unavailable
+from linebot_app.quota import NOT_SENT_QUOTA
 from linebot_app.users import prefetch_display_name
 
 log = logging.getLogger("linebot_app.events")
@@ -176,11 +177,15 @@ def _push_instead(bot: Bot, claimed: ClaimedEvent, reply: list[dict], reason: st
             session, chat_id, reply, bot.clock.now(), claimed.webhook_event_id
         )
     sent = bot.outbox.send(bot.outbox.claim(bot.clock.now(), _lease(bot), [push.id]), bot.clock.now)
-    return (
-        (InboxStatus.DONE, reason + "_pushed", None)
-        if sent
-        else (InboxStatus.FAILED, reason + "_push_failed", "push failed")
-    )
+    if sent:
+        return InboxStatus.DONE, reason + "_pushed", None
+    with bot.db.session() as session:
+        push_status = session.get(OutboxPush, push.id).status
+    if push_status == "retry":  # LINE is down: the outbox sends it when LINE is back
+        return InboxStatus.DONE, reason + "_push_queued", None
+    if push_status == NOT_SENT_QUOTA:  # held until the quota has room (see quota.py)
+        return InboxStatus.EXPIRED, reason + "_push_held", None
+    return InboxStatus.FAILED, reason + "_push_failed", "push failed"
 
 
 def _release(bot: Bot, claimed: ClaimedEvent, retry_later: bool, outcome: str | None) -> None:
