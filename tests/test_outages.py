@@ -99,7 +99,7 @@ def _ride_out(running, caplog, cut: Callable[[], None], restore: Callable[[], No
     during = [platform.text_event(f"U{n + 100:032x}", "外泌體有副作用嗎") for n in range(5)]
     assert [running.send(event)[0] for event in during] == [500] * 5
     assert healthz(running.url)[0] == 503
-    wait_until(lambda: running.worker.polls_failed >= 3, what="the worker kept retrying")
+    wait_until(lambda: running.worker.polls_failed >= 6, what="the worker kept retrying")
     restore()
     length = time.monotonic() - started
 

@@ -63,7 +63,7 @@ def test_sigterm_finishes_events_in_flight_and_the_next_process_answers_the_rest
     server = start()
     try:
         _wait_healthy(url)
-        platform.add_latency(0.6)  # each event takes over a second: two are in flight at once
+        platform.add_latency(1.0)  # each event takes two seconds: two are in flight at once
         events = [platform.text_event(f"U{n:032x}", "你好") for n in range(5)]
         assert WebhookSender(url + "/callback", CHANNEL_SECRET).send(events)[0] == 200
         platform.wait_for(lambda: len(platform.requests("/v2/bot/chat/loading/start")) >= 2)
