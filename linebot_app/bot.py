@@ -15,7 +15,9 @@ from linebot_app.dispatch import Dispatcher
 from linebot_app.handlers.topics import TopicCards
 from linebot_app.inbox import Inbox
 from linebot_app.line_client import LineClient
+from linebot_app.outage import OutageTracker
 from linebot_app.outbox import Outbox
+from linebot_app.quota import QuotaGate
 from linebot_app.routing.interpret import KeywordUnderstanding
 from linebot_app.services import Services
 from linebot_app.settings import Settings
@@ -34,8 +36,14 @@ class Bot:
     services: Services = field(init=False)
 
     def __post_init__(self) -> None:
+        from linebot_app import metrics
+
         self.inbox = Inbox(self.db)
-        self.outbox = Outbox(self.db, self.line)
+        self.db_outage = OutageTracker("database", on_failure=metrics.count_database_error)
+        self.quota = QuotaGate(self.line, self.clock, self.settings.quota_check_seconds)
+        self.outbox = Outbox(
+            self.db, self.line, self.quota, self.settings.line_outage_retry_seconds
+        )
         self.services = Services(
             line=self.line,
             understanding=KeywordUnderstanding(self.replies, self.consultation),
@@ -66,7 +74,11 @@ def build_bot(settings: Settings, clock: Clock) -> Bot:
     return Bot(
         settings=settings,
         content=content,
-        db=Database(settings.database_url, pool_size=settings.worker_threads + 4),
+        db=Database(
+            settings.database_url,
+            pool_size=settings.worker_threads + 4,
+            lock_timeout=settings.database_lock_timeout_seconds,
+        ),
         line=LineClient(settings),
         clock=clock,
     )

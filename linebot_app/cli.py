@@ -48,13 +48,20 @@ def inbox_prune(days: int) -> None:
 
 @inbox_cli.command("status")
 def inbox_status() -> None:
-    """Count inbox events by status (pending, processing, done, expired, failed...)."""
+    """Count inbox events by status (pending, processing, done, expired, failed...) and pushes
+    (pending, retry, sent, failed, quota: not sent for the monthly quota)."""
     bot = current_app.extensions["bot"]
     counts = bot.inbox.counts()
     for status, count in sorted(counts.items()):
         click.echo(f"{status:12s} {count}")
     if not counts:
         click.echo("the inbox is empty")
+    from linebot_app.backlog import outbox_counts
+    from linebot_app.quota import NOT_SENT_QUOTA
+
+    for status, count in sorted(outbox_counts(bot.db).items()):
+        note = "  (not sent: monthly message quota used up)" if status == NOT_SENT_QUOTA else ""
+        click.echo(f"push {status:7s} {count}{note}")
 
 
 @click.command("check-content")

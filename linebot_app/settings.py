@@ -54,6 +54,16 @@ class Settings:
     line_timeout_seconds: float = 5.0
     line_max_attempts: int = 4
     line_backoff_seconds: float = 0.5
+    # Outages (see docs/operations.md)
+    database_lock_timeout_seconds: float = 10.0
+    worker_retry_initial_seconds: float = 0.5
+    worker_retry_max_seconds: float = 5.0
+    health_backlog_seconds: float = 30.0
+    shutdown_grace_seconds: float = 10.0
+    line_outage_retry_seconds: float = 10.0
+    quota_check_seconds: float = 300.0
+    quota_hold_hours: float = 24.0
+    metrics_token: str | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -179,6 +189,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         line_timeout_seconds=_number(env, "LINE_TIMEOUT_SECONDS", 5.0, float, problems),
         line_max_attempts=_number(env, "LINE_MAX_ATTEMPTS", 4, int, problems, minimum=1),
         line_backoff_seconds=_number(env, "LINE_BACKOFF_SECONDS", 0.5, float, problems),
+        database_lock_timeout_seconds=_number(
+            env, "DATABASE_LOCK_TIMEOUT_SECONDS", 10.0, float, problems, minimum=0.01
+        ),
+        worker_retry_initial_seconds=_number(
+            env, "WORKER_RETRY_INITIAL_SECONDS", 0.5, float, problems, minimum=0.001
+        ),
+        worker_retry_max_seconds=_number(
+            env, "WORKER_RETRY_MAX_SECONDS", 5.0, float, problems, minimum=0.001
+        ),
+        health_backlog_seconds=_number(env, "HEALTH_BACKLOG_SECONDS", 30.0, float, problems),
+        shutdown_grace_seconds=_number(env, "SHUTDOWN_GRACE_SECONDS", 10.0, float, problems),
+        line_outage_retry_seconds=_number(env, "LINE_OUTAGE_RETRY_SECONDS", 10.0, float, problems),
+        quota_check_seconds=_number(env, "QUOTA_CHECK_SECONDS", 300.0, float, problems),
+        quota_hold_hours=_number(env, "QUOTA_HOLD_HOURS", 24.0, float, problems),
+        metrics_token=(env.get("METRICS_TOKEN") or "").strip() or None,
         warnings=tuple(warnings),
     )
     if problems:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from linebot_app import metrics
 from linebot_app.cards.content import ReplyLibrary
 from linebot_app.cards.render import (
     render_fallback,
@@ -79,6 +80,8 @@ class TopicCards:
         return messages[:MAX_MESSAGES]
 
     def fallback(self) -> list[Message]:
+        """「我還無法理解」 with the topic menu (counted in the metrics)."""
+        metrics.count_routing_fallback()
         return render_fallback(self.library, self.clinic)
 
 
