@@ -25,6 +25,7 @@ from linebot_app.cards.render import (
     render_topics,
 )
 from linebot_app.clinic import ClinicConfig
+from linebot_app.console.stats import count_event
 from linebot_app.dispatch import Dispatcher, EventContext, event_type, postback_action
 from linebot_app.routing.unmatched import record_unmatched
 from linebot_app.users import mark_followed
@@ -127,8 +128,12 @@ def register(dispatcher: Dispatcher, library: ReplyLibrary, clinic: ClinicConfig
 
     def topic_question(ctx: EventContext) -> list[Message]:
         answer = answer_text(ctx, library, clinic)
+        count_event(ctx, "question")
         if answer is not None:
+            for topic in library.route_topics(ctx.text):
+                count_event(ctx, "topic", topic)
             return answer
+        count_event(ctx, "fallback")
         _record_unmatched(ctx)
         return render_fallback(library, clinic)
 
