@@ -22,10 +22,12 @@ PAGE_SIZE = 200
 
 
 def mask_phone(phone: str | None) -> str:
-    """0912-345-678 → 0912-•••-678: enough to recognise a call back, not to read the number."""
+    """0912 345 678 → 0912 ••• 678, 06 2527 333 → 06 •••• 333: enough to recognise a call
+    back, not to read the number."""
     shown = display_phone(phone)
     digits = [i for i, c in enumerate(shown) if c.isdigit()]
-    hidden = set(digits[4:-3]) if len(digits) > 7 else set(digits[:-2])
+    keep = 4 if len(digits) >= 10 else 2
+    hidden = set(digits[keep:-3])
     return "".join("•" if i in hidden else c for i, c in enumerate(shown))
 
 
@@ -139,14 +141,29 @@ def actor_labels(session: Session, changes: list[StatusChange]) -> dict[int, str
 
 @dataclass
 class Patient:
+    """A patient, known to the console's URLs only by one of their records (`ref`: r12 for the
+    patient of request 12, h3 for hand-over 3), so no LINE user ID reaches an access log."""
+
     user_id: str
     name: str | None
     line_name: str | None
     requests: list[ConsultationRequest]
     handoffs: list[HumanHandoff]
+    ref: str = ""
 
 
-def patient(session: Session, user_id: str) -> Patient | None:
+def user_of(session: Session, ref: str) -> str | None:
+    kind, number = ref[:1], ref[1:]
+    if not number.isdigit() or kind not in ("r", "h"):
+        return None
+    table = ConsultationRequest if kind == "r" else HumanHandoff
+    return session.scalar(select(table.user_id).where(table.id == int(number)))
+
+
+def patient(session: Session, ref: str) -> Patient | None:
+    user_id = user_of(session, ref)
+    if user_id is None:
+        return None
     requests = list(
         session.scalars(
             select(ConsultationRequest)
@@ -165,7 +182,8 @@ def patient(session: Session, user_id: str) -> Patient | None:
     if not requests and not handoffs and user is None:
         return None
     name = next((r.patient_name for r in requests if r.patient_name), None)
-    return Patient(user_id, name, user.display_name if user else None, requests, handoffs)
+    line_name = user.display_name if user else None
+    return Patient(user_id, name, line_name, requests, handoffs, ref)
 
 
 def patients(session: Session, text: str | None) -> list[Patient]:
@@ -174,7 +192,9 @@ def patients(session: Session, text: str | None) -> list[Patient]:
     seen: dict[str, Patient] = {}
     for request in found:
         if request.user_id and request.user_id not in seen:
-            seen[request.user_id] = Patient(request.user_id, request.patient_name, None, [], [])
+            seen[request.user_id] = Patient(
+                request.user_id, request.patient_name, None, [], [], f"r{request.id}"
+            )
         if request.user_id:
             seen[request.user_id].requests.append(request)
     if not text:
@@ -185,7 +205,7 @@ def patients(session: Session, text: str | None) -> list[Patient]:
             .limit(PAGE_SIZE)
         ).all():
             entry = seen.setdefault(
-                handoff.user_id, Patient(handoff.user_id, None, line_name, [], [])
+                handoff.user_id, Patient(handoff.user_id, None, line_name, [], [], f"h{handoff.id}")
             )
             entry.handoffs.append(handoff)
     return list(seen.values())

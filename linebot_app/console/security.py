@@ -56,6 +56,7 @@ def add_security_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the calendar URL carries its token
+    # Same-origin referrers only: Flask-WTF checks them over HTTPS; nothing leaves the console.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers.setdefault("Cache-Control", "no-store")  # pages carry personal data
     return response

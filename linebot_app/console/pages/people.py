@@ -31,55 +31,50 @@ def resume(handoff_id: int):
         done = end_handoff(session, handoff_id, actor.label, now(), actor)
     d = desk()
     flash(d.say("staff_resumed" if done else "staff_resume_already"), "ok" if done else "warn")
-    return redirect(
-        request.form.get("back") == "today"
-        and url_for("console.today")
-        or url_for("console.handoffs")
-    )
+    back = "console.today" if request.form.get("back") == "today" else "console.handoffs"
+    return redirect(url_for(back))
 
 
-@console.get("/patients")
+@console.route("/patients", methods=["GET", "POST"])
 @allow(*PATIENT_DATA)
 def patients():
-    text = (request.args.get("q") or "").strip()[:50]
+    text = (request.form.get("q") or "").strip()[:50]  # POSTed: names stay out of access logs
     with bot().db.session() as session:
         found = queries.patients(session, text)
     return render_template("console/patients.html", found=found, q=text, **_context())
 
 
-def _patient_or_404(session, user_id: str):
-    if not user_id.startswith("U") or len(user_id) > 64:
-        abort(404)
-    found = queries.patient(session, user_id)
+def _patient_or_404(session, ref: str):
+    found = queries.patient(session, ref[:24])
     if found is None:
         abort(404)
     return found
 
 
-@console.get("/patients/<user_id>")
+@console.get("/patients/<ref>")
 @allow(*PATIENT_DATA)
-def patient(user_id: str):
+def patient(ref: str):
     with bot().db.session() as session:
-        found = _patient_or_404(session, user_id)
+        found = _patient_or_404(session, ref)
     return render_template("console/patient.html", patient=found, now=now(), **_context())
 
 
-@console.get("/patients/<user_id>/delete")
+@console.get("/patients/<ref>/delete")
 @allow(*PATIENT_DATA)
-def confirm_delete(user_id: str):
+def confirm_delete(ref: str):
     with bot().db.session() as session:
-        found = _patient_or_404(session, user_id)
+        found = _patient_or_404(session, ref)
     return render_template("console/delete.html", patient=found, **_context())
 
 
-@console.post("/patients/<user_id>/delete")
+@console.post("/patients/<ref>/delete")
 @allow(*PATIENT_DATA)
-def delete_patient(user_id: str):
+def delete_patient(ref: str):
     if request.form.get("confirm") != "yes":
-        return redirect(url_for("console.confirm_delete", user_id=user_id))
+        return redirect(url_for("console.confirm_delete", ref=ref))
     moment, settings = now(), bot().settings
     with bot().db.session() as session:
-        _patient_or_404(session, user_id)
+        user_id = _patient_or_404(session, ref).user_id
         report = delete_personal_data(
             session, user_id, moment, console_actor(), settings.staff_group_id
         )

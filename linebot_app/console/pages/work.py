@@ -57,23 +57,26 @@ def _day(value: str | None) -> dt.datetime | None:
 
 
 def _filters() -> dict:
+    """Status and dates may be in the URL; a searched name or phone only in a POST body, so it
+    never reaches an access log."""
+    values = request.values
     return {
-        "status": request.args.get("status") or None,
-        "first": _day(request.args.get("from")),
-        "last": (lambda d: d + dt.timedelta(days=1) if d else None)(_day(request.args.get("to"))),
-        "text": (request.args.get("q") or "").strip()[:50] or None,
+        "status": values.get("status") or None,
+        "first": _day(values.get("from")),
+        "last": (lambda d: d + dt.timedelta(days=1) if d else None)(_day(values.get("to"))),
+        "text": (request.form.get("q") or "").strip()[:50] or None,
     }
 
 
-@console.get("/requests")
+@console.route("/requests", methods=["GET", "POST"])
 @allow(*PATIENT_DATA)
 def requests_list():
     with bot().db.session() as session:
         found = queries.find_requests(session, **_filters())
-    return render_template("console/requests.html", found=found, args=request.args, **_context())
+    return render_template("console/requests.html", found=found, args=request.values, **_context())
 
 
-@console.get("/requests/export.csv")
+@console.post("/requests/export.csv")
 @allow(*PATIENT_DATA)
 def requests_export():
     filters = _filters()
