@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 240
-PAD_LEFT, PAD_BOTTOM, PAD_TOP = 40, 40, 16
+PAD_LEFT, PAD_BOTTOM, PAD_TOP = 40, 52, 16
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def _open(title: str, height: int = HEIGHT) -> str:
 
 def _legend(series: list[Series]) -> str:
     parts, x = [], PAD_LEFT
-    y = HEIGHT - 12
+    y = HEIGHT - 6
     for s in series:
         parts.append(
             f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{escape(s.colour)}"/>'
