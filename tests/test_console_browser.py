@@ -15,10 +15,11 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
+from linebot_app.console.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from tests.conftest import IN_CI, PROJECT_ROOT
 from tests.support.console_client import PASSWORD, add_account
 from tests.support.consultation_chat import STAFF_GROUP, Chat, start_bot, texts
-from tests.test_sandbox_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.test_sandbox_browser import CHROMIUM, CHROMIUM_ARGS, app_url  # noqa: F401
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "console"
@@ -185,3 +186,15 @@ def test_receptionist_works_the_day_in_the_console(runner, browser, database_url
     assert box["height"] >= 44  # touch targets
     phone.close()
     assert re.search(r"/console/calendar/[\w-]{40,}\.ics$", feed_url)
+
+
+def test_a_newcomer_opens_the_console_of_make_run_with_the_demo_account(browser, app_url):  # noqa: F811
+    """`make run` without LINE credentials: the printed demo account logs in at once."""
+    screen = Screen(browser, "make-run", 1366, 900)
+    screen.page.goto(app_url + "/console/")
+    screen.page.fill("input[name=email]", DEMO_ACCOUNTS[0][0])
+    screen.page.fill("input[name=password]", DEMO_PASSWORD)
+    screen.page.click("button[type=submit]")
+    expect(screen.page.locator("h1")).to_have_text("今天")
+    screen.shot("demo-today")
+    screen.close()

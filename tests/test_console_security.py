@@ -222,3 +222,17 @@ def test_personal_data_never_reaches_the_log(running, caplog):
     assert "/console/" in log  # the console's access log is there, and checked
     for secret in ("王小明", "0912345678", "912345678", "0912 345 678", PASSWORD, PATIENT):
         assert secret not in log, secret
+
+
+def test_a_session_idle_for_8_hours_is_logged_out(running, monkeypatch):
+    staff = logged_in(running, STAFF)
+    assert staff.get("/console/today").status_code == 200
+    import itsdangerous.timed
+
+    signed_at = itsdangerous.timed.TimestampSigner.get_timestamp
+    monkeypatch.setattr(
+        itsdangerous.timed.TimestampSigner,
+        "get_timestamp",
+        lambda self: signed_at(self) + 8 * 3600 + 60,  # the clock the cookie is checked with
+    )
+    assert staff.get("/console/today").status_code == 302

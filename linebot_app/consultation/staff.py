@@ -100,6 +100,8 @@ def staff_action(desk: Desk, ctx: EventContext) -> list[Message]:
     if op == "resume":
         return resume_replies(desk, ctx, ctx.postback_data.get("handoff", ""), audit)
     number = ctx.postback_data.get("req", "")
+    if op not in LINE_OPS:
+        return [render.text(desk.say("staff_unknown_request", id=number))]
     picked = _picked(desk, ctx.postback_params.get("datetime")) if op == "confirm" else None
     result = apply_staff_action(
         desk,
@@ -224,6 +226,7 @@ def _picked(desk: Desk, value: str | None) -> dt.datetime | None:
 
 
 NOTE_LENGTH = 200
+LINE_OPS = ("contacted", "confirm", "cancel")  # notes are written in the console
 _OPS = {"contacted": _contacted, "confirm": _confirm, "cancel": _cancel, "note": _note}
 _COUNTED = {
     "contacted": "request_contacted",
