@@ -23,6 +23,8 @@ CREDENTIALS_HELP = (
     "(Messaging API tab) into LINE_CHANNEL_ACCESS_TOKEN."
 )
 _GROUP_ID = re.compile(r"^[CR][0-9a-f]{32}$")
+SECRET_KEY_HELP = 'make one with: python -c "import secrets; print(secrets.token_hex(32))"'
+MIN_SECRET_KEY_LENGTH = 32
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -64,6 +66,10 @@ class Settings:
     quota_check_seconds: float = 300.0
     quota_hold_hours: float = 24.0
     metrics_token: str | None = None
+    # Staff console: signs session cookies and CSRF tokens (generated in the sandbox).
+    secret_key: str = field(default="", repr=False)
+    # A local demo console account is created (sandbox without LINE credentials only).
+    console_demo_account: bool = False
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -165,6 +171,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "(invite the bot to the group; the join event's source.groupId is logged)"
         )
 
+    secret_key = (env.get("SECRET_KEY") or "").strip()
+    if not secret_key and has_credentials:
+        problems.append(
+            "SECRET_KEY: missing; the staff console signs its session cookies with it "
+            f"(at least {MIN_SECRET_KEY_LENGTH} characters), {SECRET_KEY_HELP}"
+        )
+    elif secret_key and len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"SECRET_KEY: too short (at least {MIN_SECRET_KEY_LENGTH} characters); "
+            + SECRET_KEY_HELP
+        )
+    elif not secret_key:
+        secret_key = secrets.token_hex(32)  # sandbox: sessions last as long as the process
+
     database_url = normalise_database_url(
         (env.get("DATABASE_URL") or "").strip() or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     )
@@ -204,6 +224,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         quota_check_seconds=_number(env, "QUOTA_CHECK_SECONDS", 300.0, float, problems),
         quota_hold_hours=_number(env, "QUOTA_HOLD_HOURS", 24.0, float, problems),
         metrics_token=(env.get("METRICS_TOKEN") or "").strip() or None,
+        secret_key=secret_key,
+        console_demo_account=sandbox and not has_credentials,
         warnings=tuple(warnings),
     )
     if problems:

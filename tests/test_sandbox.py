@@ -35,6 +35,7 @@ CREDENTIALS = {
     "LINE_CHANNEL_SECRET": SECRET,
     "LINE_CHANNEL_ACCESS_TOKEN": "real-looking-token",
     "LINE_STAFF_GROUP_ID": "C" + "1" * 32,
+    "SECRET_KEY": "k" * 64,
 }
 SANDBOX_PATHS = ["/", "/gallery", "/sandbox/api/state", "/sandbox/line/v2/bot/user/all/richmenu"]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from linebot_app.console.stats import count_event
 from linebot_app.consultation.booking_questions import (
     CONSENT,
     EDIT,
@@ -92,6 +93,7 @@ class Booking:
             self.conversation.save(ctx, flow)
             return self._reminder(ctx, flow)
         flow = self.conversation.begin(ctx, SERVICE)
+        count_event(ctx, "booking_started")
         if len(self.desk.config.services) == 1:
             flow.data[SERVICE] = self.desk.config.services[0].key
         flow.goto(next_state(flow.data))
@@ -256,6 +258,7 @@ class Booking:
             ),
             now,
         )
+        count_event(ctx, "booking_submitted")
         ctx.notify_staff([request_card(self.desk, request, display_name, now)])
         lines = [self.desk.say("submitted", id=request.id)]
         closed = self.desk.closed_note(now, "closed_now")

@@ -74,6 +74,16 @@ def _row(request: ConsultationRequest, wording: Wording) -> list[str]:
     ]
 
 
+def requests_csv(found: list[ConsultationRequest]) -> str:
+    """The export: UTF-8 text with a BOM, so Excel shows the Chinese (the console uses it too)."""
+    wording = _wording()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_row(request, wording) for request in found)
+    return "\ufeff" + buffer.getvalue()
+
+
 def _selected(since: dt.date | None, status: str | None) -> list[ConsultationRequest]:
     with _bot().db.session() as session:
         return requests_since(session, _since(since), status)
@@ -112,13 +122,8 @@ def list_requests(since: dt.datetime | None, status: str | None) -> None:
 )
 def export_requests(since: dt.datetime | None, status: str | None, output: str | None) -> None:
     """Write requests as CSV in UTF-8 with a BOM, so Excel shows the Chinese correctly."""
-    wording = _wording()
     found = _selected(since.date() if since else None, status)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(_row(request, wording) for request in found)
-    data = "\ufeff" + buffer.getvalue()
+    data = requests_csv(found)
     if output == "-":
         sys.stdout.buffer.write(data.encode("utf-8"))
         return

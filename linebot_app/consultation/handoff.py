@@ -8,10 +8,14 @@ morning. Buttons the patient presses (預約諮詢, 我的預約, ...) still wor
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from linebot_app.console.audit import AuditActor, record_audit
+from linebot_app.console.stats import count_stat
 from linebot_app.consultation.desk import Desk
 from linebot_app.consultation.models import HumanHandoff
 from linebot_app.dispatch import (
@@ -132,16 +136,29 @@ def answer_urgent(desk: Desk, ctx: EventContext, word: str) -> list[Message]:
     return [render.text(desk.say("urgent_reply"))]
 
 
-def resume_replies(desk: Desk, ctx: EventContext, handoff_id: str) -> list[Message]:
+def resume_replies(
+    desk: Desk, ctx: EventContext, handoff_id: str, audit: AuditActor | None = None
+) -> list[Message]:
     """Staff pressed 恢復自動回覆 (the caller checked they are staff)."""
-    handoff = ctx.session.get(HumanHandoff, int(handoff_id)) if handoff_id.isdigit() else None
-    now = ctx.clock.now()
-    if handoff is None or not handoff.is_silencing(now):
+    audit = audit or AuditActor(label=f"LINE {short_id(ctx.user_id)}", via=ctx.chat_id)
+    number = int(handoff_id) if handoff_id.isdigit() else None
+    if not end_handoff(ctx.session, number, ctx.user_id or ctx.chat_id, ctx.clock.now(), audit):
         return [render.text(desk.say("staff_resume_already"))]
-    handoff.ended_at = now
-    handoff.ended_by = ctx.user_id or ctx.chat_id
-    log.info(logfmt(handoff="resumed", handoff_id=handoff.id, by=short_id(ctx.user_id)))
     return [render.text(desk.say("staff_resumed"))]
+
+
+def end_handoff(
+    session: Session, handoff_id: int | None, by: str | None, now: dt.datetime, audit: AuditActor
+) -> bool:
+    """恢復自動回覆, from the LINE group or the console: False if it had already ended."""
+    handoff = session.get(HumanHandoff, handoff_id) if handoff_id is not None else None
+    if handoff is None or not handoff.is_silencing(now):
+        return False
+    handoff.ended_at = now
+    handoff.ended_by = (by or audit.label)[:64]
+    record_audit(session, now, audit, "handoff.resume", f"handoff:{handoff.id}")
+    log.info(logfmt(handoff="resumed", handoff_id=handoff.id, by=short_id(by)))
+    return True
 
 
 def _open_handoff(desk: Desk, ctx: EventContext, reason: str) -> HumanHandoff:
@@ -155,6 +172,7 @@ def _open_handoff(desk: Desk, ctx: EventContext, reason: str) -> HumanHandoff:
     )
     ctx.session.add(handoff)
     ctx.session.flush()
+    count_stat(ctx.session, "handoff_started", reason, at=now, tz=desk.clinic.tz)
     log.info(
         logfmt(handoff="started", reason=reason, chat=short_id(ctx.user_id), handoff_id=handoff.id)
     )

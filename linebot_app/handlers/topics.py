@@ -23,6 +23,7 @@ from linebot_app.cards.render import (
     render_topics,
 )
 from linebot_app.clinic import ClinicConfig
+from linebot_app.console.stats import count_event
 from linebot_app.dispatch import (
     Dispatcher,
     EventContext,
@@ -99,8 +100,12 @@ def register(dispatcher: Dispatcher) -> None:
 
     def topic_question(ctx: EventContext) -> list[Message]:
         topics = ctx.interpretation.topic_names
+        count_event(ctx, "question")
         if topics:
+            for topic in topics:
+                count_event(ctx, "topic", topic)
             return ctx.services.topics.answer(topics, ctx)
+        count_event(ctx, "fallback")
         _record_unmatched(ctx)
         return ctx.services.topics.fallback()
 
