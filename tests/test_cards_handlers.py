@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from linebot_app.cards import load_replies
 from linebot_app.clinic import load_clinic
 from linebot_app.clock import FixedClock
+from linebot_app.console.models import DailyStat
 from linebot_app.dispatch import Dispatcher, EventContext
 from linebot_app.fakeline import events as ev
 from linebot_app.handlers import topics
@@ -64,7 +65,12 @@ def library():
 @pytest.fixture
 def session():
     engine = create_engine("sqlite://")
-    tables = [LineUser.__table__, UnmatchedMessage.__table__, ConversationState.__table__]
+    tables = [
+        LineUser.__table__,
+        UnmatchedMessage.__table__,
+        ConversationState.__table__,
+        DailyStat.__table__,
+    ]
     Base.metadata.create_all(engine, tables=tables)
     with Session(engine) as session:
         yield session
