@@ -136,7 +136,7 @@ class LineClient:
                     body = error.body or ""
                     return SendResult(SendOutcome.FAILED, error.status, body, attempt, ambiguous)
                 if not self._pause(attempt, _retry_after(error)):
-                    return SendResult(SendOutcome.INTERRUPTED, error.status, "", attempt)
+                    return SendResult(SendOutcome.INTERRUPTED, error.status, "", attempt, ambiguous)
             except urllib3.exceptions.HTTPError as error:
                 metrics.observe_line_call("reply", time.perf_counter() - started, None)
                 # A refused connection never reached LINE; a timeout or reset may have.
@@ -144,7 +144,9 @@ class LineClient:
                 if attempt == self._max_attempts:
                     return SendResult(SendOutcome.FAILED, None, repr(error), attempt, ambiguous)
                 if not self._pause(attempt, None):
-                    return SendResult(SendOutcome.INTERRUPTED, None, repr(error), attempt)
+                    return SendResult(
+                        SendOutcome.INTERRUPTED, None, repr(error), attempt, ambiguous
+                    )
         raise AssertionError("unreachable")
 
     def push(
