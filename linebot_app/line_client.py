@@ -184,10 +184,13 @@ class LineClient:
     def show_loading(self, chat_id: str, seconds: int = 20) -> bool:
         """LINE's typing indicator for 1:1 chats; best effort, one attempt, never raises."""
         request = ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds)
+        started = time.perf_counter()
         try:
             self._api.show_loading_animation(request, _request_timeout=min(self._timeout, 2.0))
+            metrics.observe_line_call("loading", time.perf_counter() - started, 200)
             return True
         except (ApiException, urllib3.exceptions.HTTPError) as error:
+            metrics.observe_line_call("loading", time.perf_counter() - started, _status(error))
             log.info("loading animation not shown: %s", getattr(error, "status", repr(error)))
             return False
 
@@ -218,10 +221,13 @@ class LineClient:
 
     def get_profile(self, user_id: str) -> Profile | None:
         """The user's LINE profile, or None when LINE cannot give it (blocked, not a friend...)."""
+        started = time.perf_counter()
         try:
             profile = self._api.get_profile(user_id, _request_timeout=self._timeout)
+            metrics.observe_line_call("profile", time.perf_counter() - started, 200)
             return Profile(user_id=user_id, display_name=profile.display_name)
         except (ApiException, urllib3.exceptions.HTTPError, ValueError) as error:
+            metrics.observe_line_call("profile", time.perf_counter() - started, _status(error))
             log.info("profile unavailable: %s", getattr(error, "status", repr(error)))
             return None
 
