@@ -5,6 +5,7 @@ worker process runs its own inbox pool (started by linebot_app.wsgi after the fo
 """
 
 import os
+import shutil
 import tempfile
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -24,7 +25,8 @@ control_socket_disable = True
 
 # Prometheus multiprocess mode (/metrics adds up every worker's counters): the directory must
 # be known before a worker imports prometheus_client, so it is set here, in the master.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+_metrics_dir_made_here = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _metrics_dir_made_here:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="linebot-metrics-")
 
 
@@ -62,3 +64,8 @@ def worker_int(worker):
     inbox = inbox_worker_of(worker)
     if inbox is not None:
         inbox.begin_shutdown()
+
+
+def on_exit(server):
+    if _metrics_dir_made_here:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -150,7 +150,7 @@ class LineClient:
                     body = error.body or ""
                     return SendResult(SendOutcome.FAILED, error.status, body, attempt, ambiguous)
                 if not self._pause(attempt, _retry_after(error)):
-                    return SendResult(SendOutcome.INTERRUPTED, error.status, "", attempt)
+                    return SendResult(SendOutcome.INTERRUPTED, error.status, "", attempt, ambiguous)
             except urllib3.exceptions.HTTPError as error:
                 metrics.observe_line_call("reply", time.perf_counter() - started, None)
                 # A refused connection never reached LINE; a timeout or reset may have.
@@ -158,7 +158,9 @@ class LineClient:
                 if attempt == self._max_attempts:
                     return SendResult(SendOutcome.FAILED, None, repr(error), attempt, ambiguous)
                 if not self._pause(attempt, None):
-                    return SendResult(SendOutcome.INTERRUPTED, None, repr(error), attempt)
+                    return SendResult(
+                        SendOutcome.INTERRUPTED, None, repr(error), attempt, ambiguous
+                    )
         raise AssertionError("unreachable")
 
     def push(
@@ -198,10 +200,13 @@ class LineClient:
         """LINE's typing indicator for 1:1 chats; best effort, one attempt, never raises."""
         _outside_transactions("show_loading")
         request = ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds)
+        started = time.perf_counter()
         try:
             self._api.show_loading_animation(request, _request_timeout=min(self._timeout, 2.0))
+            metrics.observe_line_call("loading", time.perf_counter() - started, 200)
             return True
         except (ApiException, urllib3.exceptions.HTTPError) as error:
+            metrics.observe_line_call("loading", time.perf_counter() - started, _status(error))
             log.info("loading animation not shown: %s", getattr(error, "status", repr(error)))
             return False
 
@@ -235,10 +240,13 @@ class LineClient:
     def get_profile(self, user_id: str) -> Profile | None:
         """The user's LINE profile, or None when LINE cannot give it (blocked, not a friend...)."""
         _outside_transactions("get_profile")
+        started = time.perf_counter()
         try:
             profile = self._api.get_profile(user_id, _request_timeout=self._timeout)
+            metrics.observe_line_call("profile", time.perf_counter() - started, 200)
             return Profile(user_id=user_id, display_name=profile.display_name)
         except (ApiException, urllib3.exceptions.HTTPError, ValueError) as error:
+            metrics.observe_line_call("profile", time.perf_counter() - started, _status(error))
             log.info("profile unavailable: %s", getattr(error, "status", repr(error)))
             return None
 

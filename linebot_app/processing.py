@@ -68,6 +68,7 @@ def process_event(bot: Bot, claimed: ClaimedEvent) -> str:
         status, outcome, error = InboxStatus.FAILED, "handler_error", repr(exc)[:1000]
         _apologise(bot, claimed)
     if outcome in (RELEASED, RETRY_LATER):  # the reply could not go out yet
+        # (`error` then says whether an attempt may have reached LINE: REPLY_UNCONFIRMED)
         _release(bot, claimed, retry_later=outcome == RETRY_LATER, outcome=error)
         return outcome
 
@@ -160,6 +161,10 @@ def _deliver_reply(
         return InboxStatus.DONE, "no_reply", None
     if not token:
         return _push_instead(bot, claimed, reply, reason="no_reply_token")
+    if _token_expired(bot, event) and claimed.reply_unconfirmed:
+        # An earlier attempt may have reached the patient: never push it a second time.
+        metrics.count_reply_token_expired()
+        return InboxStatus.EXPIRED, "token_expired_reply_unconfirmed", None
     if _token_expired(bot, event):
         return _push_instead(bot, claimed, reply, reason="token_expired")
     result = bot.line.reply(token, reply)
@@ -167,8 +172,8 @@ def _deliver_reply(
         return InboxStatus.DONE, "reply_" + SendOutcome.PROBABLY_SENT, None  # used by then
     if result.outcome == SendOutcome.INVALID_TOKEN:
         return _push_instead(bot, claimed, reply, reason="token_invalid")
-    if result.outcome == SendOutcome.INTERRUPTED:
-        return InboxStatus.REPLYING, RELEASED, None
+    if result.outcome == SendOutcome.INTERRUPTED:  # shutting down: the next process resumes
+        return InboxStatus.REPLYING, RELEASED, REPLY_UNCONFIRMED if result.ambiguous else None
     if not result.delivered and (result.status is None or result.status >= 500):
         # LINE is down: tried again until the token expires; remember if it may have gone out
         unconfirmed = result.ambiguous or claimed.reply_unconfirmed

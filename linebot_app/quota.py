@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -78,15 +79,20 @@ class QuotaGate:
             self._closed_until.isoformat(),
         )
 
-    def check(self) -> bool:
-        """Called regularly by the worker; True when the gate has just opened again."""
+    def check(self, held_waiting: Callable[[], bool]) -> bool:
+        """Called regularly by the worker; True when held pushes should be queued again now.
+
+        Also after a restart (the gate starts open): if pushes held earlier are still waiting
+        (`held_waiting()`), they are queued again once the quota shows room.
+        """
         with self._lock:
-            if self._closed_until is None:
-                return False
-            month_turned = self.clock.now() >= self._closed_until
+            closed = self._closed_until is not None
+            month_turned = closed and self.clock.now() >= self._closed_until
             if not month_turned and time.monotonic() < self._next_check:
                 return False
             self._next_check = time.monotonic() + self.check_seconds
+        if not closed:
+            return held_waiting() and self.has_room()
         if not month_turned and not self.has_room():
             return False
         with self._lock:
@@ -131,6 +137,22 @@ def held_pushes(db: Database, limit: int = 100) -> list[HeldPush]:
         return [
             HeldPush(r.id, r.to, r.created_at, r.source_event_id, r.attempts, r.error) for r in rows
         ]
+
+
+def young_held_pushes_exist(db: Database, now: dt.datetime, hold_hours: float) -> bool:
+    """Held pushes that would still be sent once the quota has room."""
+    with db.session() as session:
+        return (
+            session.scalar(
+                select(OutboxPush.id)
+                .where(
+                    OutboxPush.status == NOT_SENT_QUOTA,
+                    OutboxPush.created_at >= now - dt.timedelta(hours=hold_hours),
+                )
+                .limit(1)
+            )
+            is not None
+        )
 
 
 def requeue_held_pushes(db: Database, now: dt.datetime, hold_hours: float) -> int:

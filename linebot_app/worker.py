@@ -28,7 +28,7 @@ from linebot_app.bot import Bot
 from linebot_app.inbox import ClaimedEvent
 from linebot_app.outage import Backoff, describe_error, is_database_unavailable
 from linebot_app.processing import EventNotFinished, process_event
-from linebot_app.quota import requeue_held_pushes
+from linebot_app.quota import requeue_held_pushes, young_held_pushes_exist
 
 log = logging.getLogger(__name__)
 
@@ -276,8 +276,9 @@ class InboxWorker:
     def _sweep_pushes(self) -> None:
         """Pushes whose sender died, ones LINE could not take, and held ones once quota is back."""
         bot = self.bot
-        if bot.quota.check():
-            requeued = requeue_held_pushes(bot.db, bot.clock.now(), bot.settings.quota_hold_hours)
+        hours = bot.settings.quota_hold_hours
+        if bot.quota.check(lambda: young_held_pushes_exist(bot.db, bot.clock.now(), hours)):
+            requeued = requeue_held_pushes(bot.db, bot.clock.now(), hours)
             log.info("re-queued %d push(es) held for the monthly quota", requeued)
         if bot.quota.blocked:
             return

@@ -180,7 +180,8 @@ def test_quota_endpoints_through_the_line_client(running):
     assert line.get_message_quota() is None
 
 
-def test_push_line_never_took_is_given_up_before_its_retry_key_expires(running):
+def test_push_line_never_took_is_given_up_before_its_retry_key_expires(runner):
+    running = runner.start(worker=False)  # the worker's own sweep would do it first
     bot = running.bot
     now = bot.clock.now()
     with bot.db.session() as session:
@@ -190,3 +191,25 @@ def test_push_line_never_took_is_given_up_before_its_retry_key_expires(running):
     with bot.db.session() as session:
         assert session.get(OutboxPush, push.id).status == "failed"
     assert running.platform.requests(path="/v2/bot/message/push") == []
+
+
+def test_pushes_held_before_a_restart_go_out_once_the_quota_has_room(tmp_path, fake_line):
+    platform = fake_line.platform
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    upgrade(url)
+    runner = AppRunner(url, fake_line)
+    try:
+        stopped = runner.start(worker=False)
+        bot = stopped.bot
+        with bot.db.session() as session:  # held by a process that has since restarted
+            push = bot.outbox.enqueue(
+                session, STAFF_GROUP, [{"type": "text", "text": "新的預約"}], bot.clock.now()
+            )
+            push.status = "quota"
+        runner.stop(stopped)
+        platform.set_message_quota(200, usage=20)
+        running = runner.start(quota_check_seconds=0.2)
+        platform.wait_for_deliveries(1, chat_id=STAFF_GROUP, timeout=10)
+        wait_until(lambda: [p.status for p in rows(running, OutboxPush)] == ["sent"])
+    finally:
+        runner.stop_all()
