@@ -20,6 +20,7 @@ from linebot_app.cards import load_replies
 from linebot_app.cards.limits import message_problems, schema_problems
 from linebot_app.clinic import load_clinic
 from linebot_app.clock import FixedClock
+from linebot_app.console.models import DailyStat
 from linebot_app.dispatch import Dispatcher, EventContext
 from linebot_app.fakeline import events as ev
 from linebot_app.handlers import topics
@@ -62,7 +63,8 @@ def library():
 @pytest.fixture
 def session():
     engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine, tables=[LineUser.__table__, UnmatchedMessage.__table__])
+    tables = [LineUser.__table__, UnmatchedMessage.__table__, DailyStat.__table__]
+    Base.metadata.create_all(engine, tables=tables)
     with Session(engine) as session:
         yield session
     engine.dispose()
