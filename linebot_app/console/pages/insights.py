@@ -89,7 +89,7 @@ def insights():
         for metric, value in counts.items():
             totals[metric] += value
     colours = _colours()
-    titles = dict(bot().replies.topics) if hasattr(bot().replies, "topics") else {}
+    titles = bot().replies.topics
     charts = {
         "questions": stacked_bars(
             "提問數（已回答／無法辨識）",

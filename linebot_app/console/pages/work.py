@@ -102,7 +102,8 @@ def _request_page(request_id: int, *, phone: str | None = None, problem: str | N
         history = list(found.history)
         labels = queries.actor_labels(session, history)
     window = booking_window(moment, d.clinic, d.config)
-    initial = max(found.preferred_at.astimezone(d.clinic.tz), window.earliest)
+    proposed = found.appointment_at or found.preferred_at  # a confirmed time is moved from
+    initial = max(proposed.astimezone(d.clinic.tz), window.earliest)
     return render_template(
         "console/request.html",
         req=found,
