@@ -1,3 +1,11 @@
 """The console's views, one module per part of the page (importing them registers them)."""
 
-from linebot_app.console.pages import admin, auth, feed, insights, people, work  # noqa: F401
+from linebot_app.console.pages import (  # noqa: F401
+    admin,
+    auth,
+    feed,
+    insights,
+    people,
+    review,
+    work,
+)

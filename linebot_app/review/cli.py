@@ -1,0 +1,76 @@
+"""Review from a terminal:
+
+flask --app linebot_app content status                 every card and its review state
+flask --app linebot_app content review TOPIC --by EMAIL a physician signs a card off
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from linebot_app.console.audit import AuditActor
+from linebot_app.review.models import Decision
+from linebot_app.review.state import (
+    ReviewRefused,
+    card_states,
+    physician_account,
+    record_decision,
+    waiting_medical_cards,
+)
+
+content_cli = AppGroup("content", help="Physician review of the reply cards.")
+
+
+def _bot():
+    return current_app.extensions["bot"]
+
+
+def review_lines(bot) -> list[str]:
+    """'topic  kind  state' for every card, from the database."""
+    with bot.db.session() as session:
+        states = card_states(session, bot.replies, bot.clinic)
+    width = max((len(s.topic) for s in states), default=5)
+    return [f"{s.topic:{width}s}  {s.card.kind:8s} {s.describe(bot.clinic.tz)}" for s in states]
+
+
+@content_cli.command("status")
+def content_status() -> None:
+    """Every card: signed off by whom and when, changed since review, sent back, or waiting."""
+    bot = _bot()
+    for line in review_lines(bot):
+        click.echo(line)
+    with bot.db.session() as session:
+        waiting = waiting_medical_cards(card_states(session, bot.replies, bot.clinic))
+    required = "on" if bot.settings.content_review_required else "off"
+    click.echo(
+        f"{len(waiting)} medical card(s) without a valid sign-off "
+        f"(CONTENT_REVIEW_REQUIRED is {required})"
+    )
+
+
+@content_cli.command("review")
+@click.argument("topic")
+@click.option("--by", "email", required=True, help="The physician's console e-mail.")
+def content_review(topic: str, email: str) -> None:
+    """Sign off TOPIC's current wording as physician EMAIL (an active physician account)."""
+    bot = _bot()
+    try:
+        with bot.db.session() as session:
+            account = physician_account(session, email)
+            actor = AuditActor(label=account.email, account_id=account.id, via="cli")
+            row = record_decision(
+                session,
+                bot.clock.now(),
+                topic=topic,
+                library=bot.replies,
+                clinic=bot.clinic,
+                decision=Decision.SIGNED_OFF,
+                account=account,
+                actor=actor,
+            )
+    except ReviewRefused as refused:
+        raise click.ClickException(f"refused: {refused}") from refused
+    bot.services.topics.gate.invalidate()
+    click.echo(f"signed off {topic} as {row.reviewer_email} (sha256 {row.content_hash[:12]})")
