@@ -81,8 +81,8 @@ def test_a_medical_card_waits_for_the_physician_and_then_reaches_the_next_patien
     assert re.search(
         rf"side_effects\s+medical\s+signed off by {DOCTOR} on 2026-12-03", status.output
     )
-    assert re.search(r"safety\s+medical\s+waiting for review", status.output)
-    assert re.search(r"price\s+service\s+waiting for review", status.output)
+    assert re.search(r"safety\s+medical\s+waiting: not yet reviewed", status.output)
+    assert re.search(r"price\s+service\s+waiting: not yet reviewed", status.output)
     with running.bot.db.session() as session:
         audit = list(session.scalars(select(AuditEntry).where(AuditEntry.action.like("content.%"))))
     assert [(a.action, a.actor, a.target) for a in audit] == [
@@ -155,3 +155,14 @@ def test_a_physician_sends_a_card_back_with_a_comment(runner):
     status = content(running, "status").output
     assert re.search(rf"safety\s+medical\s+sent back by {DOCTOR} on .*風險說明再具體一點", status)
     assert HELD in texts(Chat(running, running.platform.new_user_id()).say("外泌體安全嗎"))
+
+
+def test_check_content_lists_the_review_state_from_the_database(runner):
+    running = start_bot(runner, content_review_required=True)
+    add_account(running.bot, DOCTOR, "physician", "陳醫師")
+    assert content(running, "review", "safety", "--by", DOCTOR).exit_code == 0
+    with running.app.app_context():  # a plain click command (the flask CLI pushes one itself)
+        checked = running.app.test_cli_runner().invoke(args=["check-content"])
+    assert "replies/side_effects.yaml: review: waiting: not yet reviewed" in checked.output
+    assert "replies/safety.yaml" not in checked.output
+    assert "content OK" in checked.output

@@ -35,6 +35,21 @@ def review_lines(bot) -> list[str]:
     return [f"{s.topic:{width}s}  {s.card.kind:8s} {s.describe(bot.clinic.tz)}" for s in states]
 
 
+def replace_review_warnings(bot, warnings: list[str]) -> list[str]:
+    """check-content: the review state from the database instead of the YAML `review:` fields
+    (kept when the database cannot be read, e.g. before `flask db upgrade`)."""
+    try:
+        with bot.db.session() as session:
+            states = card_states(session, bot.replies, bot.clinic)
+    except Exception as error:
+        return [*warnings, f"review state not read from the database ({error.__class__.__name__})"]
+    kept = [w for w in warnings if not w.endswith("review: not yet reviewed by the physician")]
+    tz = bot.clinic.tz
+    return kept + [
+        f"replies/{s.topic}.yaml: review: {s.describe(tz)}" for s in states if not s.is_signed_off
+    ]
+
+
 @content_cli.command("status")
 def content_status() -> None:
     """Every card: signed off by whom and when, changed since review, sent back, or waiting."""

@@ -89,7 +89,7 @@ class CardState:
                 f"changed since review (signed off by {self.last_signoff.reviewer_email} "
                 f"on {_day(self.last_signoff.at, tz)})"
             )
-        return "waiting for review"
+        return "waiting: not yet reviewed by the physician"
 
 
 def _day(moment: dt.datetime, tz) -> str:
