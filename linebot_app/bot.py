@@ -60,6 +60,10 @@ class Bot:
             ),
         )
 
+        from linebot_app.review.live import LiveCards
+
+        self.live_cards = LiveCards(self)
+
     @property
     def clinic(self) -> ClinicConfig:
         return self.content.clinic

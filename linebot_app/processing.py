@@ -136,6 +136,7 @@ def _run_in_transaction(
             prefetched_display_name=prefetched_name,
             display_name_prefetched=prefetched,
         )
+        bot.live_cards.refresh(session)  # console FAQ cards signed off since (review/live.py)
         handler, messages = bot.dispatcher.dispatch(ctx)
         if len(messages) > MAX_MESSAGES:
             log.error(

@@ -28,7 +28,8 @@ def log_waiting_cards(bot) -> None:
 
     try:
         with bot.db.session() as session:
-            waiting = waiting_medical_cards(card_states(session, bot.replies, bot.clinic))
+            library = bot.live_cards.review_library(session)
+            waiting = waiting_medical_cards(card_states(session, library, bot.clinic))
     except Exception as error:
         log.info("content review: state not readable yet (%s)", error.__class__.__name__)
         return

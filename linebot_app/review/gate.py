@@ -67,6 +67,14 @@ class ReviewGate:
         self._signed: frozenset[tuple[str, str]] = frozenset()
         self._loaded_at: float | None = None
 
+    def use_library(self, library: ReplyLibrary) -> None:
+        """The library with the live console cards (review/live.py)."""
+        hashes = {
+            n: self.hashes.get(n) or rendered_card(n, library, self.clinic).content_hash
+            for n in library.topics
+        }
+        self.hashes, self.library = hashes, library
+
     def needs_signoff(self, topic: str) -> bool:
         card = self.library.topics.get(topic)
         return self.required and card is not None and card.kind == "medical"

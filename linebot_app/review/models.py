@@ -6,8 +6,9 @@ of a card decides its state; older rows are its history.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linebot_app.models import Base, BigId
@@ -38,3 +39,18 @@ class CardReview(Base):
     snapshot: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (Index("ix_card_reviews_topic_id", "topic", "id"),)
+
+
+class FaqCard(Base):
+    """A card the clinic wrote in the console (price ranges, downtime, pregnancy …): the same
+    fields as a replies/*.yaml topic (`data`), live only once a physician signs it off."""
+
+    __tablename__ = "faq_cards"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(40), unique=True)
+    data: Mapped[dict[str, Any]]
+    examples: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    updated_by: Mapped[str] = mapped_column(String(254))

@@ -1,4 +1,4 @@
-"""physician review of reply cards: sign-offs and send-backs bound to the rendered content
+"""physician review of reply cards (sign-offs bound to the rendered content) and FAQ cards
 
 Revision ID: 0006_review
 Revises: 0005_console
@@ -32,8 +32,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_card_reviews_topic_id", "card_reviews", ["topic", "id"])
+    op.create_table(
+        "faq_cards",
+        sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
+        sa.Column("topic", sa.String(length=40), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("examples", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=254), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("topic"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("faq_cards")
     op.drop_index("ix_card_reviews_topic_id", table_name="card_reviews")
     op.drop_table("card_reviews")
