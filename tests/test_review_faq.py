@@ -131,3 +131,8 @@ def test_export_writes_yaml_that_loads_and_renders_identically(runner, tmp_path)
         "faq_downtime", library, clinic
     )
     assert loaded.route_topics(ASK) == ["faq_downtime"]
+    # Deployed: the YAML file is the card now, and the physician's sign-off still holds.
+    runner.stop(running)
+    again = start_bot(runner, content_review_required=True, replies_dir=replies)
+    assert "療程後的恢復期" in texts(Chat(again, again.platform.new_user_id()).say(ASK))
+    assert "faq_downtime  medical  signed off by doctor" in content(again, "status").output

@@ -75,8 +75,9 @@ def topic_card(data: dict) -> TopicCard:
 
 
 def library_with(base: ReplyLibrary, extra: dict[str, TopicCard]) -> tuple[ReplyLibrary, list]:
-    """The YAML library plus console cards, with a router over all their keywords."""
-    topics = {**base.topics, **extra}
+    """The YAML library plus console cards, with a router over all their keywords. A console
+    card whose exported YAML file has been deployed is left out: the file is the card now."""
+    topics = {**base.topics, **{n: c for n, c in extra.items() if n not in base.topics}}
     rules, problems = keyword_rules(topics, base.shared)
     return replace(base, topics=topics, router=KeywordRouter(rules)), problems
 
