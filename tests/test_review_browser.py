@@ -73,3 +73,43 @@ def test_a_physician_signs_off_a_card_seen_as_line_shows_it(runner, browser, tmp
     expect(page.locator("#diff ins")).to_contain_text(["不多"])
     doctor.shot("changed-since-review")
     doctor.close()
+
+
+def test_staff_drafts_a_faq_card_and_it_goes_live_once_signed_off(runner, browser):  # noqa: F811
+    from tests.test_review_faq import ASK, FAQ
+
+    running = start_bot(runner, content_review_required=True)
+    add_account(running.bot, DOCTOR, "physician", "陳醫師")
+    add_account(running.bot, DESK, "staff", "櫃台小美")
+    desk = Screen(browser, "faq-staff", 1366, 900)
+    page = desk.page
+    desk.login(running.url, DESK)
+    page.click("nav >> text=卡片審閱")
+    page.click("text=新增 FAQ 卡片")
+    for field in ("name", "title", "label", "source_section"):
+        page.fill(f"input[name={field}]", FAQ[field])
+    for field in ("summary", "points", "risk_statement", "keywords", "examples"):
+        page.fill(f"textarea[name={field}]", FAQ[field])
+    page.fill("textarea[name=keywords]", FAQ["keywords"] + "\n副作用")
+    page.click("button:has-text('儲存並預覽')")
+    expect(page.locator("#faq-problems")).to_contain_text("claimed by both side_effects")
+    desk.shot("lint")
+    page.fill("textarea[name=keywords]", FAQ["keywords"])
+    page.click("button:has-text('儲存並預覽')")
+    expect(page.locator("#flex-preview")).to_have_attribute("data-rendered", "true")
+    expect(page.locator("#flex-preview")).to_contain_text(FAQ["title"])
+    expect(page.locator("#review-state")).to_have_text("等待審閱")
+    desk.shot("preview")
+    desk.close()
+    assert FAQ["title"] not in texts(Chat(running, running.platform.new_user_id()).say(ASK))
+
+    doctor = Screen(browser, "faq-physician", 375, 812)
+    doctor.login(running.url, DOCTOR)
+    doctor.page.goto(running.url + "/console/review/faq_downtime")
+    expect(doctor.page.locator("#flex-preview")).to_contain_text(FAQ["title"])
+    assert doctor.page.evaluate("document.documentElement.scrollWidth") <= 375
+    doctor.page.click("button:has-text('簽核這個版本')")
+    expect(doctor.page.locator("#review-state")).to_have_text("已由醫師審閱")
+    doctor.shot("signed-off-phone")
+    doctor.close()
+    assert FAQ["title"] in texts(Chat(running, running.platform.new_user_id()).say(ASK))
