@@ -113,6 +113,7 @@ def _run_handler(bot: Bot, claimed: ClaimedEvent) -> tuple[str, list[dict], list
     ):
         bot.line.show_loading(source["userId"])
     prefetched, prefetched_name = prefetch_display_name(bot.line, event)
+    bot.live_cards.refresh_if_due(bot.db)  # console FAQ cards signed off since (review/live.py)
     try:
         return _run_in_transaction(bot, claimed, prefetched, prefetched_name)
     except NeedsDisplayName:
@@ -136,7 +137,6 @@ def _run_in_transaction(
             prefetched_display_name=prefetched_name,
             display_name_prefetched=prefetched,
         )
-        bot.live_cards.refresh(session)  # console FAQ cards signed off since (review/live.py)
         handler, messages = bot.dispatcher.dispatch(ctx)
         if len(messages) > MAX_MESSAGES:
             log.error(

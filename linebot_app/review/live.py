@@ -1,9 +1,12 @@
 """Console-written FAQ cards on every worker: once a physician signs a card off, it joins the
 library the router and the cards use, in every process, within a few seconds.
 
-`refresh(session)` runs at the start of each event, with the event's session (processing.py),
-and reads the database at most every `ttl` seconds; the library and its keyword router are
-rebuilt only when the set of live cards (name and content hash) changes.
+`refresh_if_due(db)` runs before each event's transaction (processing.py) and reads the
+database in its own short transaction at most every `ttl` seconds: never inside the event's
+transaction, whose SQLite write lock must not be taken before the context's lazily loaded
+state (Python 3.11's cached_property locks per class, so that order could deadlock). The
+library and its keyword router are rebuilt only when the set of live cards (name and content
+hash) changes.
 """
 
 from __future__ import annotations
@@ -60,12 +63,30 @@ class LiveCards:
             self._hashes[key] = found
         return found
 
-    def refresh(self, session: Session) -> None:
+    def _due(self) -> bool:
         now = self._monotonic()
         with self._lock:
             if self._checked_at is not None and now - self._checked_at < self.ttl:
-                return
+                return False
             self._checked_at = now
+            return True
+
+    def refresh_if_due(self, db) -> None:
+        """Outside any transaction. A database error keeps the cards as they are (logged)."""
+        if not self._due():
+            return
+        try:
+            with db.session() as session:
+                self._load(session)
+        except Exception as error:
+            self.invalidate()
+            log.warning("live FAQ cards not refreshed: %s", error.__class__.__name__)
+
+    def refresh(self, session: Session) -> None:
+        if self._due():
+            self._load(session)
+
+    def _load(self, session: Session) -> None:
         cards = valid_faq_cards(faq_rows(session))
         signed = signed_off_pairs(session)
         live = {}
