@@ -19,6 +19,7 @@ from linebot_app.outage import OutageTracker
 from linebot_app.outbox import Outbox
 from linebot_app.quota import QuotaGate
 from linebot_app.review.gate import ReviewGate
+from linebot_app.review.live import LiveCards
 from linebot_app.routing.interpret import KeywordUnderstanding
 from linebot_app.services import Services
 from linebot_app.settings import Settings
@@ -59,10 +60,7 @@ class Bot:
                 ),
             ),
         )
-
-        from linebot_app.review.live import LiveCards
-
-        self.live_cards = LiveCards(self)
+        self.live_cards = LiveCards(self)  # console FAQ cards, once signed off
 
     @property
     def clinic(self) -> ClinicConfig:
