@@ -66,9 +66,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
         register_sandbox(app)
 
-    from linebot_app import console
+    from linebot_app import console, review
 
     console.init_app(app)
+    review.init_app(app)
 
     from linebot_app.cli import register_cli
 

@@ -18,6 +18,8 @@ from linebot_app.line_client import LineClient
 from linebot_app.outage import OutageTracker
 from linebot_app.outbox import Outbox
 from linebot_app.quota import QuotaGate
+from linebot_app.review.gate import ReviewGate
+from linebot_app.review.live import LiveCards
 from linebot_app.routing.interpret import KeywordUnderstanding
 from linebot_app.services import Services
 from linebot_app.settings import Settings
@@ -47,8 +49,18 @@ class Bot:
         self.services = Services(
             line=self.line,
             understanding=KeywordUnderstanding(self.replies, self.consultation),
-            topics=TopicCards(self.replies, self.clinic),
+            topics=TopicCards(
+                self.replies,
+                self.clinic,
+                gate=ReviewGate(
+                    self.replies,
+                    self.clinic,
+                    required=self.settings.content_review_required,
+                    held_text=self.content.say("review_held_reply"),
+                ),
+            ),
         )
+        self.live_cards = LiveCards(self)  # console FAQ cards, once signed off
 
     @property
     def clinic(self) -> ClinicConfig:

@@ -76,6 +76,9 @@ def check_content_command() -> None:
     bot = current_app.extensions["bot"]
     settings = bot.settings
     errors, warnings = check_content(settings.replies_dir, settings.config_dir, bot.clinic)
+    from linebot_app.review.cli import replace_review_warnings
+
+    warnings = replace_review_warnings(bot, warnings)
     for line in errors:
         click.echo(f"error: {line}", err=True)
     for line in warnings:

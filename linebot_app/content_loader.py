@@ -33,6 +33,7 @@ class SystemMessages(BaseModel):
 
     placeholder_reply: str
     handler_error: str
+    review_held_reply: str  # a medical card not yet signed off by the physician (review/)
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,11 @@ ROUTING_FALLBACKS = Counter(
 CLARIFYING_QUESTIONS = Counter(
     "linebot_clarifying_questions", "Clarifying questions asked instead of answering a topic"
 )
+REVIEW_HELD = Counter(
+    "linebot_review_held",
+    "Medical cards held back for want of a valid physician sign-off (CONTENT_REVIEW_REQUIRED)",
+    ["topic"],
+)
 PUSHES_NOT_SENT_QUOTA = Counter(
     "linebot_pushes_not_sent_quota", "Pushes not sent because the monthly message quota is used up"
 )
@@ -104,6 +109,10 @@ def count_routing_fallback() -> None:
 def count_clarifying_question() -> None:
     """For the message-understanding code: call it whenever the bot asks what was meant."""
     CLARIFYING_QUESTIONS.inc()
+
+
+def count_review_held(topic: str) -> None:
+    REVIEW_HELD.labels(topic=topic).inc()
 
 
 def count_push_not_sent_quota() -> None:

@@ -114,6 +114,7 @@ def _run_handler(bot: Bot, claimed: ClaimedEvent) -> tuple[str, list[dict], list
     ):
         bot.line.show_loading(source["userId"])
     prefetched, prefetched_name = prefetch_display_name(bot.line, event)
+    bot.live_cards.refresh_if_due(bot.db)  # console FAQ cards signed off since (review/live.py)
     try:
         return _run_in_transaction(bot, claimed, prefetched, prefetched_name)
     except NeedsDisplayName:

@@ -70,6 +70,10 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     # A local demo console account is created (sandbox without LINE credentials only).
     console_demo_account: bool = False
+    # Medical cards reach patients only with a valid physician sign-off (docs/review.md).
+    # Off by default here (tests build Settings directly); load_settings turns it on with
+    # real LINE credentials.
+    content_review_required: bool = False
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -226,6 +230,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         metrics_token=(env.get("METRICS_TOKEN") or "").strip() or None,
         secret_key=secret_key,
         console_demo_account=sandbox and not has_credentials,
+        content_review_required=_flag(
+            env, "CONTENT_REVIEW_REQUIRED", default=has_credentials, problems=problems
+        ),
         warnings=tuple(warnings),
     )
     if problems:

@@ -289,7 +289,9 @@ class Booking:
             return start_handoff(self.desk, ctx, "words")
         if topics - {"booking"}:
             reminder = self._reminder(ctx, flow)
-            answer = ctx.services.topics.answer(ctx.interpretation.topic_names)
+            answer = ctx.services.topics.answer(
+                ctx.interpretation.topic_names, ctx, with_actions=False
+            )
             return [*answer[: MAX_MESSAGES - len(reminder)], *reminder]
         if topics:
             return self._reminder(ctx, flow)

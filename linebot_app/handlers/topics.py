@@ -35,6 +35,7 @@ from linebot_app.dispatch import (
     text_message,
 )
 from linebot_app.line.limits import MAX_MESSAGES
+from linebot_app.review.gate import ReviewGate
 from linebot_app.routing.unmatched import record_unmatched
 from linebot_app.users import mark_followed
 
@@ -47,33 +48,50 @@ class TopicCards:
 
     library: ReplyLibrary
     clinic: ClinicConfig
+    # Holds back medical cards without a valid physician sign-off (linebot_app/review/gate.py).
+    gate: ReviewGate | None = None
 
     def answer(
-        self, topics: list[str] | tuple[str, ...], ctx: EventContext | None = None
+        self,
+        topics: list[str] | tuple[str, ...],
+        ctx: EventContext | None = None,
+        *,
+        with_actions: bool = True,
     ) -> list[Message]:
         """Answers in the order asked. With a context, a feature that answers a topic itself
         (booking, hand-over) replaces its static card; the remaining cards share one carousel,
-        placed where the first of them was asked. Without one, static cards only."""
+        placed where the first of them was asked. Without one (or `with_actions=False`), static
+        cards only. Every card passes the review gate here, whichever way it was asked."""
         parts: list[list[Message] | None] = []
         static: list[str] = []
         for topic in topics:
-            action = ctx.services.topic_actions.for_topic(topic) if ctx is not None else None
+            action = (
+                ctx.services.topic_actions.for_topic(topic)
+                if ctx is not None and with_actions
+                else None
+            )
             if action is not None:
                 parts.append(list(action(ctx) or []))
             else:
                 if not static:
                     parts.append(None)  # where the cards go
                 static.append(topic)
+        held: list[str] = []
+        if self.gate is not None and ctx is not None and static:
+            static, held = self.gate.split(static, ctx)
         messages: list[Message] = []
         for part in parts:
             if part is not None:
                 messages.extend(part)
-            elif static == ["greeting"] and ctx is not None:
+                continue
+            if static == ["greeting"] and ctx is not None:
                 messages.extend(
                     render_topic("greeting", self.library, self.clinic, ctx.prefetched_display_name)
                 )
-            else:
+            elif static:
                 messages.extend(render_topics(static, self.library, self.clinic))
+            if held:
+                messages.extend(self.gate.held_reply())
         if len(messages) > MAX_MESSAGES:
             log.warning(
                 "answer to %s cut from %d to %d messages", topics, len(messages), MAX_MESSAGES

@@ -7,5 +7,6 @@ from linebot_app.console.pages import (  # noqa: F401
     insights,
     people,
     quota,
+    review,
     work,
 )
