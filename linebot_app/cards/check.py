@@ -28,11 +28,13 @@ from linebot_app.cards.render import (
     render_topics,
 )
 from linebot_app.clinic import ClinicConfig
-from linebot_app.routing.normalise import is_ascii_word_char
+from linebot_app.routing.normalise import is_ascii_word_char, normalise
 from linebot_app.yaml_config import ConfigError
 
 # The longest display name LINE allows, to render the greeting at its largest.
 _LONG_NAME = "名" * 20
+EXAMPLE_LENGTH = (1, 120)  # characters of a classifier example
+FEW_EXAMPLES = 10
 
 
 def _comparable(text: str) -> str:
@@ -132,6 +134,42 @@ def _banned_problems(library: ReplyLibrary) -> list[str]:
     return problems
 
 
+def example_problems(library: ReplyLibrary) -> tuple[list[str], list[str]]:
+    """Classifier examples: (errors, warnings). Errors: too short or long, banned wording, the
+    same example (once normalised) under two topics. Warnings: fewer than FEW_EXAMPLES."""
+    phrases = [b.phrase for b in library.banned.banned]
+    errors: list[str] = []
+    warnings: list[str] = []
+    owners: dict[str, str] = {}
+    sources = [(f"replies/{n}.yaml", "examples", c.examples) for n, c in library.topics.items()]
+    sources.append(
+        (
+            f"replies/{SHARED_FILE}",
+            "routing.offtopic_examples",
+            library.shared.routing.offtopic_examples,
+        )
+    )
+    low, high = EXAMPLE_LENGTH
+    for where, field, examples in sources:
+        for index, example in enumerate(examples):
+            at = f"{where}: {field}.{index}"
+            if not low <= len(example.strip()) <= high:
+                errors.append(f"{at}: '{example}' should have {low} to {high} characters")
+            for phrase in find_banned(example, phrases):
+                errors.append(f"{at}: banned wording '{phrase}' in '{example}'")
+            key = normalise(example) or example
+            owner = owners.setdefault(key, where)
+            if owner != where:
+                errors.append(f"{at}: '{example}' is claimed by both {owner} and {where}")
+    for name, card in library.topics.items():
+        if len(card.examples) < FEW_EXAMPLES:
+            warnings.append(
+                f"replies/{name}.yaml: examples: only {len(card.examples)} (the classifier "
+                f"learns a topic's wording from them; {FEW_EXAMPLES} or more recommended)"
+            )
+    return errors, warnings
+
+
 def _rendered_replies(library: ReplyLibrary, clinic: ClinicConfig) -> list[tuple[str, list]]:
     replies = [(f"replies/{n}.yaml", render_topic(n, library, clinic)) for n in library.topics]
     replies.append(("greeting with a display name", render_greeting(library, clinic, _LONG_NAME)))
@@ -160,6 +198,9 @@ def check_library(
         if not card.review.is_reviewed:
             warnings.append(f"replies/{name}.yaml: review: not yet reviewed by the physician")
     errors.extend(_banned_problems(library))
+    example_errors, example_warnings = example_problems(library)
+    errors.extend(example_errors)
+    warnings.extend(example_warnings)
     schema_available = True
     for where, messages in _rendered_replies(library, clinic):
         errors.extend(message_problems(messages, where))

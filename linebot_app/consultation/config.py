@@ -54,6 +54,7 @@ Label = Field(min_length=1, max_length=QUICK_REPLY_LABEL)
 class Service(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")
     label: str = Label
+    words: list[str] = Field(default=[], description="words naming it in a message (外泌體)")
 
 
 class Commands(_Strict):

@@ -1,0 +1,299 @@
+"""One interpretation per message: ranked topics with confidence, the intent, what was negated,
+and the details given (name, phone, service, time). Handlers read it instead of the raw text.
+
+Pipeline (`Understanding.interpret`): normalise once (script, width, spacing, punctuation) →
+urgent words → negation scopes → keyword automaton (the precise first stage; matches inside a
+negated span are dropped) → if no keyword settles it, the classifier with three bands (answer,
+clarify, fallback) → intent by precedence → entities. Precedence: urgent, delete my data,
+move / cancel a request, my requests, hand-over, booking, greeting, thanks, ask, off-topic.
+Actions (booking, hand-over, cancel, move) need a non-negated word or keyword; the classifier
+alone never hands over, and books only at the `book` threshold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from linebot_app.routing.matcher import KeywordMatch, KeywordRouter
+from linebot_app.routing.normalise import normalise_with_breaks
+from linebot_app.understanding import intents as I
+from linebot_app.understanding.classifier import MODEL_FILE, OFFTOPIC, TopicModel
+from linebot_app.understanding.config import UnderstandingConfig, load_understanding_config
+from linebot_app.understanding.entities import Entities, read_entities
+from linebot_app.understanding.intents import UrgentWords, WordList
+from linebot_app.understanding.negation import NegatedSpan, negated_spans
+
+ANSWER, CLARIFY, FALLBACK = "answer", "clarify", "fallback"
+KEYWORD, CLASSIFIER = "keyword", "classifier"
+# Keywords that, next to a phone number the patient typed, give the number, not ask for ours.
+PHONE_WORDS = frozenset(
+    {"電話", "電話號碼", "聯絡電話", "手機", "phone", "phone number", "聯絡方式"}
+)
+MIN_DIGITS_FOR_PHONE = 7
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    topic: str
+    confidence: float
+    source: str  # "keyword" | "classifier"
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    text: str
+    normalised: str
+    intent: str
+    topics: tuple[TopicScore, ...]  # answer: in the order asked; clarify: best guess first
+    band: str  # "answer" | "clarify" | "fallback"
+    negated: frozenset[str] = frozenset()  # intents and topics the patient negated
+    entities: Entities = field(default_factory=Entities)
+    urgent_word: str | None = None
+
+    @property
+    def topic_names(self) -> tuple[str, ...]:
+        return tuple(t.topic for t in self.topics)
+
+    @property
+    def answered_topics(self) -> tuple[str, ...]:
+        return self.topic_names if self.band == ANSWER else ()
+
+    @property
+    def clarify_topics(self) -> tuple[str, ...]:
+        return self.topic_names if self.band == CLARIFY else ()
+
+    def entity_values(self) -> dict[str, str]:
+        return self.entities.as_dict()
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """The word lists the intents need, normalised once."""
+
+    thanks: WordList
+    cancel: WordList
+    move: WordList
+    my_requests: WordList
+    book: WordList
+    handover: WordList
+    delete_data: WordList
+    flow_cancel: WordList  # 不要了, 算了: cancel words only inside a booking
+    urgent: UrgentWords
+
+
+class Understanding:
+    """Built once per process from the reply cards and the consultation config."""
+
+    def __init__(
+        self,
+        library,
+        consultation,
+        config: UnderstandingConfig,
+        tz: dt.tzinfo,
+        model: TopicModel | None = None,
+    ):
+        self.router: KeywordRouter = library.router
+        self.topics = set(library.topics)
+        self.config = config
+        self.tz = tz
+        self.model = model
+        words = config.intents
+        commands = consultation.commands
+        self.vocabulary = _Vocabulary(
+            thanks=WordList(words.thanks),
+            cancel=WordList(words.cancel_request),
+            move=WordList(words.move_request),
+            my_requests=WordList([*words.my_requests, *commands.my_requests]),
+            book=WordList([*words.book, *library.topics["booking"].keywords]),
+            handover=WordList([*words.handover, *library.topics["human"].keywords]),
+            delete_data=WordList(commands.delete_data),
+            flow_cancel=WordList(commands.cancel),
+            urgent=UrgentWords(consultation.urgent_words, words.not_urgent),
+        )
+        self.service_words = {
+            s.key: tuple(w for w in WordList(s.words).words) for s in consultation.services
+        }
+
+    # --- the pipeline ---------------------------------------------------------------------
+    def interpret(self, text: str, now: dt.datetime, state: str | None = None) -> Interpretation:
+        """`state`: the chat's conversation (e.g. "booking"), if one is in progress."""
+        clauses = normalise_with_breaks(text)
+        normalised = clauses.normalised
+        negations = negated_spans(clauses)
+        urgent_word = self.vocabulary.urgent.find(normalised)
+        matches = self.router.matches(normalised)
+        standing, negated_topics = self._drop_negated(matches, negations)
+        keyword_topics = KeywordRouter.route_matches(standing, len(normalised))
+        entities = self._entities(text, now)
+        if entities.phone:
+            keyword_topics = self._without_phone_words(keyword_topics, standing)
+        negated = set(negated_topics) | self._negated_intents(normalised, negations)
+        if "booking" in negated:
+            negated.add(I.BOOK)
+        if "human" in negated:
+            negated.add(I.HANDOVER)
+        if keyword_topics:
+            topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
+            band = ANSWER
+        else:
+            ignored = [(m.start, m.end) for m in matches if m.rule.topic is None]
+            topics, band = self._classify(normalised, negations, negated, ignored)
+        intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
+        if intent in (I.CANCEL, I.MOVE, I.MY_REQUESTS):
+            topics = tuple(t for t in topics if t.topic != "booking")
+            band = band if topics else FALLBACK
+        return Interpretation(
+            text=text,
+            normalised=normalised,
+            intent=intent,
+            topics=topics,
+            band=band,
+            negated=frozenset(negated),
+            entities=entities,
+            urgent_word=urgent_word,
+        )
+
+    # --- stages -----------------------------------------------------------------------------
+    @staticmethod
+    def _drop_negated(
+        matches: list[KeywordMatch], negations: tuple[NegatedSpan, ...]
+    ) -> tuple[list[KeywordMatch], set[str]]:
+        """Matches left standing, and the topics negated. In a question (「不用擔心副作用嗎」)
+        only the actions (booking, human) are negated; other topics stay asked."""
+        standing, negated = [], set()
+        for match in matches:
+            span = next((s for s in negations if s.covers(match.start, match.end)), None)
+            topic = match.rule.topic
+            if span is None or topic is None:
+                standing.append(match)
+            elif span.in_question and topic not in I.ACTION_TOPICS.values():
+                standing.append(match)
+            else:
+                negated.add(topic)
+        return standing, negated
+
+    def _negated_intents(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> set[str]:
+        if not negations:
+            return set()
+        vocabulary = self.vocabulary
+        found = set()
+        for intent, words in (
+            (I.BOOK, vocabulary.book),
+            (I.HANDOVER, vocabulary.handover),
+            (I.CANCEL, vocabulary.cancel),
+            (I.MOVE, vocabulary.move),
+        ):
+            if words.negated(normalised, negations):
+                found.add(intent)
+        return found
+
+    @staticmethod
+    def _without_phone_words(topics: list[str], matches: list[KeywordMatch]) -> list[str]:
+        """「電話 0912…」 gives a phone; it does not ask for the clinic's (the contact card)."""
+        contact = [m for m in matches if m.rule.topic == "contact"]
+        if contact and all(m.rule.keyword in PHONE_WORDS for m in contact):
+            return [t for t in topics if t != "contact"]
+        return topics
+
+    def _classify(
+        self,
+        normalised: str,
+        negations: tuple[NegatedSpan, ...],
+        negated: set[str],
+        ignored: list[tuple[int, int]],
+    ) -> tuple[tuple[TopicScore, ...], str]:
+        """The classifier reads what is neither negated nor an ignore phrase (疫苗副作用)."""
+        if self.model is None or not normalised:
+            return (), FALLBACK
+        cut = [(s.start, s.end) for s in negations] + ignored
+        kept = "".join(c for i, c in enumerate(normalised) if not any(a <= i < b for a, b in cut))
+        if not kept.strip():
+            return (), FALLBACK
+        thresholds = self.config.thresholds
+        ranked = [
+            p
+            for p in self.model.predict(kept)
+            if p.label not in negated and (p.label in self.topics or p.label == OFFTOPIC)
+        ]
+        if not ranked or ranked[0].label == OFFTOPIC:
+            return (), FALLBACK
+        best = ranked[0]
+        needed = thresholds.book if best.label == "booking" else thresholds.answer
+        if best.probability >= needed and best.label not in ("human", "greeting"):
+            return (TopicScore(best.label, best.probability, CLASSIFIER),), ANSWER
+        if best.probability < thresholds.clarify:
+            return (), FALLBACK
+        options = [
+            TopicScore(p.label, p.probability, CLASSIFIER)
+            for p in ranked
+            if p.label not in (OFFTOPIC, "greeting") and p.probability >= thresholds.option
+        ][: thresholds.clarify_options]
+        return (tuple(options), CLARIFY) if options else ((), FALLBACK)
+
+    def _intent(
+        self,
+        normalised: str,
+        negations: tuple[NegatedSpan, ...],
+        topics: tuple[TopicScore, ...],
+        band: str,
+        negated: set[str],
+        state: str | None,
+        urgent_word: str | None,
+    ) -> str:
+        vocabulary = self.vocabulary
+        answered = [t.topic for t in topics] if band == ANSWER else []
+        if urgent_word:
+            return I.URGENT
+        if vocabulary.delete_data.equals(normalised) or vocabulary.delete_data.asked(
+            normalised, negations
+        ):
+            return I.DELETE_DATA
+        if vocabulary.move.asked(normalised, negations):
+            return I.MOVE
+        if vocabulary.cancel.asked(normalised, negations) or (
+            state == "booking" and vocabulary.flow_cancel.equals(normalised)
+        ):
+            return I.CANCEL
+        if vocabulary.my_requests.asked(normalised, negations):
+            return I.MY_REQUESTS
+        if "human" in answered and I.HANDOVER not in negated:
+            return I.HANDOVER
+        if "booking" in answered and I.BOOK not in negated:
+            return I.BOOK
+        if answered == ["greeting"]:
+            return I.GREETING
+        if not answered and vocabulary.thanks.asked(normalised, negations):
+            return I.THANKS
+        if answered or band == CLARIFY:
+            return I.ASK
+        return I.OFFTOPIC
+
+    def _entities(self, text: str, now: dt.datetime) -> Entities:
+        digits = sum(c.isdigit() for c in text)
+        return read_entities(
+            text, now, self.tz, self.service_words, with_phone=digits >= MIN_DIGITS_FOR_PHONE
+        )
+
+
+def load_model(replies_dir: Path) -> TopicModel | None:
+    path = replies_dir / MODEL_FILE
+    return TopicModel.load(path) if path.exists() else None
+
+
+def build_understanding(replies_dir: Path, config_dir: Path, library=None) -> Understanding:
+    """For scripts and tests: everything from the files (the app builds it from its own)."""
+    from linebot_app.cards.content import load_replies
+    from linebot_app.clinic import load_clinic
+    from linebot_app.consultation.config import load_consultation_config
+
+    library = library or load_replies(replies_dir, config_dir)
+    clinic = load_clinic(config_dir / "clinic.yaml")
+    return Understanding(
+        library,
+        load_consultation_config(config_dir),
+        load_understanding_config(config_dir),
+        clinic.tz,
+        load_model(replies_dir),
+    )
