@@ -116,5 +116,5 @@ class UrgentWords:
         return None
 
     def _negated(self, text: str, at: int) -> bool:
-        before = text[max(0, at - 4) : at].rstrip()
-        return any(before.endswith(word) for word in self._not)
+        before = text[max(0, at - 4) : at]
+        return any(word in before for word in self._not)

@@ -32,6 +32,48 @@ PHONE_WORDS = frozenset(
     {"電話", "電話號碼", "聯絡電話", "手機", "phone", "phone number", "聯絡方式"}
 )
 MIN_DIGITS_FOR_PHONE = 7
+THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
+MAX_THANKS_REST = 2
+# A clause asks (rather than sets the scene) when it has one of these or a question mark.
+ASKING_MARKERS = (
+    "問",
+    "ask",
+    "tell",
+    "嗎",
+    "呢",
+    "嘛",
+    "什麼",
+    "甚麼",
+    "怎麼",
+    "如何",
+    "多少",
+    "幾",
+    "哪",
+    "會不會",
+    "能不能",
+    "可不可以",
+    "可以",
+    "有沒有",
+    "是不是",
+    "想問",
+    "請問",
+    "想知道",
+    "想了解",
+    "請",
+    "想",
+    "要",
+    "what",
+    "how",
+    "can",
+    "is",
+    "are",
+    "do",
+    "does",
+    "will",
+    "should",
+    "please",
+    "want",
+)
 
 
 @dataclass(frozen=True)
@@ -129,18 +171,27 @@ class Understanding:
         entities = self._entities(text, now)
         if entities.phone:
             keyword_topics = self._without_phone_words(keyword_topics, standing)
-        negated = set(negated_topics) | self._negated_intents(normalised, negations)
-        if "booking" in negated:
-            negated.add(I.BOOK)
-        if "human" in negated:
-            negated.add(I.HANDOVER)
+        asked = {m.rule.topic for m in standing if m.rule.topic}
+        negated = (negated_topics - asked) | self._negated_intents(normalised, negations)
+        for intent, topic in I.ACTION_TOPICS.items():
+            if topic in negated:
+                negated.add(intent)
+            if topic in asked:  # 「我要找專人，不要機器人」: asked as well as negated
+                negated.discard(intent)
+        if urgent_word or self._only_thanks(normalised, negations):
+            keyword_topics = []
         if keyword_topics:
+            keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
             band = ANSWER
+        elif urgent_word or self._only_thanks(normalised, negations):
+            topics, band = (), FALLBACK
         else:
             ignored = [(m.start, m.end) for m in matches if m.rule.topic is None]
             topics, band = self._classify(normalised, negations, negated, ignored)
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
+        if intent == I.URGENT:
+            topics, band = (), FALLBACK
         if intent in (I.CANCEL, I.MOVE, I.MY_REQUESTS):
             topics = tuple(t for t in topics if t.topic != "booking")
             band = band if topics else FALLBACK
@@ -188,6 +239,38 @@ class Understanding:
             if words.negated(normalised, negations):
                 found.add(intent)
         return found
+
+    def _only_thanks(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> bool:
+        """「好的謝謝」「不用轉真人了謝謝」: thanks, and nothing else left to read."""
+        hits = [h for h in self.vocabulary.thanks.find(normalised, negations) if not h.negated]
+        if not hits:
+            return False
+        covered = {i for h in hits for i in range(h.start, h.end)}
+        covered |= {i for s in negations for i in range(s.start, s.end)}
+        rest = [c for i, c in enumerate(normalised) if i not in covered and c not in THANKS_FILLER]
+        return len(rest) <= MAX_THANKS_REST
+
+    @staticmethod
+    def _without_context_topics(
+        topics: list[str], matches: list[KeywordMatch], clauses
+    ) -> list[str]:
+        """「我皮膚容易過敏，打了會不會有副作用」: a clause that only sets the scene (no question,
+        no request) gives no card when another clause asks about a topic."""
+        if len(topics) < 2 or not clauses.breaks:
+            return topics
+        bounds = _clauses(clauses)
+        asking = [b for b in bounds if _is_asking(clauses.normalised[b[0] : b[1]], b, clauses)]
+        if not asking or len(asking) == len(bounds):
+            return topics
+        in_asking = {
+            m.rule.topic
+            for m in matches
+            if any(a <= m.start < b for a, b in asking) and m.rule.topic
+        }
+        if not in_asking:
+            return topics
+        kept = [t for t in topics if t in in_asking or t in I.ACTION_TOPICS.values()]
+        return kept or topics
 
     @staticmethod
     def _without_phone_words(topics: list[str], matches: list[KeywordMatch]) -> list[str]:
@@ -275,6 +358,16 @@ class Understanding:
         return read_entities(
             text, now, self.tz, self.service_words, with_phone=digits >= MIN_DIGITS_FOR_PHONE
         )
+
+
+def _clauses(clauses) -> list[tuple[int, int]]:
+    cuts = sorted(b for b in clauses.breaks if 0 < b < len(clauses.normalised))
+    edges = [0, *cuts, len(clauses.normalised)]
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b > a]
+
+
+def _is_asking(text: str, bounds: tuple[int, int], clauses) -> bool:
+    return bounds[1] in clauses.questions or any(marker in text for marker in ASKING_MARKERS)
 
 
 def load_model(replies_dir: Path) -> TopicModel | None:

@@ -118,6 +118,10 @@ CONTRAST = (
     "can you",
     "tell me",
     "i have",
+    "謝謝",
+    "感謝",
+    "thanks",
+    "thank",
 )
 QUESTION_PARTICLES = ("嗎", "呢", "嘛", "麼")
 _A_NOT_A = re.compile(r"(.)不\1")
