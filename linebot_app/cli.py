@@ -127,4 +127,11 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(inbox_cli)
     app.cli.add_command(check_content_command)
     app.cli.add_command(unmatched_command)
+    app.cli.add_command(
+        LazyGroup(
+            "understanding",
+            "linebot_app.understanding.cli:understanding_cli",
+            help="The understanding step: train the topic classifier.",
+        )
+    )
     register_consultation_cli(app)

@@ -170,6 +170,26 @@ def example_problems(library: ReplyLibrary) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
+def model_warnings(library: ReplyLibrary, replies_dir: Path | None) -> list[str]:
+    """The committed classifier is missing, or was trained on other keywords or examples."""
+    from linebot_app.understanding.classifier import (
+        MODEL_FILE,
+        TopicModel,
+        samples_digest,
+        training_samples,
+    )
+
+    if replies_dir is None:
+        return []
+    path = replies_dir / MODEL_FILE
+    retrain = "run `flask --app linebot_app understanding train` and commit the file"
+    if not path.exists():
+        return [f"{path}: missing, questions without a keyword get the fallback; {retrain}"]
+    if TopicModel.load(path).digest != samples_digest(training_samples(library)):
+        return [f"{path}: trained on other keywords or examples than replies/ holds; {retrain}"]
+    return []
+
+
 def _rendered_replies(library: ReplyLibrary, clinic: ClinicConfig) -> list[tuple[str, list]]:
     replies = [(f"replies/{n}.yaml", render_topic(n, library, clinic)) for n in library.topics]
     replies.append(("greeting with a display name", render_greeting(library, clinic, _LONG_NAME)))
@@ -201,6 +221,8 @@ def check_library(
     example_errors, example_warnings = example_problems(library)
     errors.extend(example_errors)
     warnings.extend(example_warnings)
+    replies_dir = next(iter(library.files.values())).parent if library.files else None
+    warnings.extend(model_warnings(library, replies_dir))
     schema_available = True
     for where, messages in _rendered_replies(library, clinic):
         errors.extend(message_problems(messages, where))
