@@ -53,7 +53,11 @@ def test_pure_python_prediction_equals_scikit_learns(tmp_path):
     for text in ("打完會紅嗎", "一次多少", "天氣"):
         ours = {p.label: p.probability for p in model.predict(text)}
         theirs = dict(
-            zip(reference.classes_, reference.predict_proba(vectoriser.transform([text]))[0])
+            zip(
+                reference.classes_,
+                reference.predict_proba(vectoriser.transform([text]))[0],
+                strict=True,
+            )
         )
         for label, probability in theirs.items():
             assert math.isclose(ours[label], probability, abs_tol=2e-3)
