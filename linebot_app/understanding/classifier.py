@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ class TopicModel:
     @classmethod
     def load(cls, path: Path) -> TopicModel:
         data = json.loads(path.read_text(encoding="utf-8"))
-        features = {gram: (row[0], row[1:]) for gram, row in data["features"].items()}
+        features = {gram: (row[0], array("d", row[1:])) for gram, row in data["features"].items()}
         return cls(data["classes"], data["intercept"], features, data["digest"])
 
     def predict(self, normalised: str) -> list[Prediction]:

@@ -187,9 +187,22 @@ def _scope_end(text: str, start: int, clause_end: int, english: bool = False) ->
     return end
 
 
+_CUE_STARTS = frozenset(c[0] for c in FORWARD_CUES + BACKWARD_CUES if not c.isascii())
+_ENGLISH_CUES = re.compile(r"\b(no|not|dont|do not|never)\b")
+
+
+def _may_negate(text: str) -> bool:
+    """Cheap pre-check: most messages hold no cue character at all."""
+    if not _CUE_STARTS.isdisjoint(text):
+        return True
+    return bool(_ENGLISH_CUES.search(text))
+
+
 def negated_spans(clauses: Clauses) -> tuple[NegatedSpan, ...]:
     """Every negated stretch of the text, in order (see the module docstring)."""
     text = clauses.normalised
+    if not _may_negate(text):
+        return ()
     spans: list[NegatedSpan] = []
     for lo, hi in _clause_bounds(clauses):
         question = _is_question(clauses, lo, hi)
