@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 import random
-from array import array
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from array import array
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -220,9 +220,9 @@ def memory_and_startup() -> None:
 
 def training() -> None:
     start = time.perf_counter()
-    from linebot_app.understanding.classifier import train, training_samples
-
     import sklearn.linear_model  # noqa: F401
+
+    from linebot_app.understanding.classifier import train, training_samples
 
     imported = time.perf_counter() - start
     samples = training_samples(shipped_library())
