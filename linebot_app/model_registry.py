@@ -3,5 +3,6 @@
 from linebot_app import models
 from linebot_app.consultation import models as consultation_models  # noqa: F401
 from linebot_app.routing import unmatched  # noqa: F401
+from linebot_app.understanding import clarifications  # noqa: F401
 
 metadata = models.Base.metadata

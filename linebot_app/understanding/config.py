@@ -39,9 +39,28 @@ class IntentWords(_Strict):
     not_urgent: list[str] = []
 
 
+class Texts(_Strict):
+    """Sentences of the understanding step (clarifying, thanks, cancel and move by words)."""
+
+    clarify_question: str = Field(min_length=1)
+    clarify_or: str = Field(min_length=1)
+    clarify_none: str = Field(min_length=1, max_length=20)
+    thanks_reply: str = Field(min_length=1)
+    no_open_request: str = Field(min_length=1)
+    open_request_title: str = Field(min_length=1)
+    open_request_alt: str = Field(min_length=1, max_length=400)
+    cancel_button: str = Field(min_length=1, max_length=20)
+    move_button: str = Field(min_length=1, max_length=20)
+    ask_new_time: str = Field(min_length=1)
+    moved: str = Field(min_length=1)
+    staff_moved: str = Field(min_length=1)
+    cannot_move: str = Field(min_length=1)
+
+
 class UnderstandingConfig(_Strict):
     thresholds: Thresholds
     intents: IntentWords
+    texts: Texts
 
 
 def load_understanding_config(config_dir: Path) -> UnderstandingConfig:

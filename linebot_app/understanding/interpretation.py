@@ -93,6 +93,7 @@ class Interpretation:
     negated: frozenset[str] = frozenset()  # intents and topics the patient negated
     entities: Entities = field(default_factory=Entities)
     urgent_word: str | None = None
+    command: str | None = None  # cancel | my_requests | delete_data: the whole text is one
 
     @property
     def topic_names(self) -> tuple[str, ...]:
@@ -121,7 +122,8 @@ class _Vocabulary:
     book: WordList
     handover: WordList
     delete_data: WordList
-    flow_cancel: WordList  # 不要了, 算了: cancel words only inside a booking
+    my_requests_command: WordList
+    flow_cancel: WordList  # 取消, 不要了, 算了: the cancel command (a booking's way out)
     urgent: UrgentWords
 
 
@@ -151,6 +153,7 @@ class Understanding:
             book=WordList([*words.book, *library.topics["booking"].keywords]),
             handover=WordList([*words.handover, *library.topics["human"].keywords]),
             delete_data=WordList(commands.delete_data),
+            my_requests_command=WordList(commands.my_requests),
             flow_cancel=WordList(commands.cancel),
             urgent=UrgentWords(consultation.urgent_words, words.not_urgent),
         )
@@ -204,7 +207,20 @@ class Understanding:
             negated=frozenset(negated),
             entities=entities,
             urgent_word=urgent_word,
+            command=self._command(normalised),
         )
+
+    def _command(self, normalised: str) -> str | None:
+        """The command the whole message is, in any script or width (取消, 我的预约 ...)."""
+        vocabulary = self.vocabulary
+        for name, words in (
+            ("cancel", vocabulary.flow_cancel),
+            ("my_requests", vocabulary.my_requests_command),
+            ("delete_data", vocabulary.delete_data),
+        ):
+            if words.equals(normalised):
+                return name
+        return None
 
     # --- stages -----------------------------------------------------------------------------
     @staticmethod
