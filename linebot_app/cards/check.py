@@ -34,7 +34,7 @@ from linebot_app.yaml_config import ConfigError
 # The longest display name LINE allows, to render the greeting at its largest.
 _LONG_NAME = "名" * 20
 EXAMPLE_LENGTH = (1, 120)  # characters of a classifier example
-FEW_EXAMPLES = 10
+FEW_EXAMPLES, MANY_EXAMPLES = 10, 40
 
 
 def _comparable(text: str) -> str:
@@ -166,6 +166,11 @@ def example_problems(library: ReplyLibrary) -> tuple[list[str], list[str]]:
             warnings.append(
                 f"replies/{name}.yaml: examples: only {len(card.examples)} (the classifier "
                 f"learns a topic's wording from them; {FEW_EXAMPLES} or more recommended)"
+            )
+        elif len(card.examples) > MANY_EXAMPLES:
+            warnings.append(
+                f"replies/{name}.yaml: examples: {len(card.examples)}, more than {MANY_EXAMPLES} "
+                "(a topic with many more examples than the others is guessed too often)"
             )
     return errors, warnings
 

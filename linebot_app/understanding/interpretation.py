@@ -96,16 +96,22 @@ class Interpretation:
     command: str | None = None  # cancel | my_requests | delete_data: the whole text is one
 
     @property
-    def topic_names(self) -> tuple[str, ...]:
+    def ranked_topics(self) -> tuple[str, ...]:
         return tuple(t.topic for t in self.topics)
 
     @property
+    def topic_names(self) -> tuple[str, ...]:
+        """The topics to answer with cards, in the order asked (none unless band "answer")."""
+        return self.ranked_topics if self.band == ANSWER else ()
+
+    @property
     def answered_topics(self) -> tuple[str, ...]:
-        return self.topic_names if self.band == ANSWER else ()
+        return self.topic_names
 
     @property
     def clarify_topics(self) -> tuple[str, ...]:
-        return self.topic_names if self.band == CLARIFY else ()
+        """The guesses to offer as quick replies (band "clarify")."""
+        return self.ranked_topics if self.band == CLARIFY else ()
 
     def entity_values(self) -> dict[str, str]:
         return self.entities.as_dict()
