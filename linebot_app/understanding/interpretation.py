@@ -34,6 +34,8 @@ PHONE_WORDS = frozenset(
 MIN_DIGITS_FOR_PHONE = 7
 THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
 MAX_THANKS_REST = 2
+MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+UNGUESSED = frozenset({"human", "greeting", "booking"})  # actions and greetings need words
 # A clause asks (rather than sets the scene) when it has one of these or a question mark.
 ASKING_MARKERS = (
     "問",
@@ -192,12 +194,17 @@ class Understanding:
         if keyword_topics:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
+            topics = self._with_unkeyworded_questions(topics, standing, clauses, negated)
             band = ANSWER
         elif urgent_word or self._only_thanks(normalised, negations):
             topics, band = (), FALLBACK
         else:
             ignored = [(m.start, m.end) for m in matches if m.rule.topic is None]
-            topics, band = self._classify(normalised, negations, negated, ignored)
+            topics = self._with_unkeyworded_questions((), [], clauses, negated)
+            if len(topics) >= 2:
+                band = ANSWER
+            else:
+                topics, band = self._classify(normalised, negations, negated, ignored)
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
         if intent == I.URGENT:
             topics, band = (), FALLBACK
@@ -293,6 +300,45 @@ class Understanding:
             return topics
         kept = [t for t in topics if t in in_asking or t in I.ACTION_TOPICS.values()]
         return kept or topics
+
+    def _with_unkeyworded_questions(
+        self,
+        topics: tuple[TopicScore, ...],
+        matches: list[KeywordMatch],
+        clauses,
+        negated: set[str],
+    ) -> tuple[TopicScore, ...]:
+        """「打了會不會紅紅的？效果可以維持多久？」: a question clause without any keyword gets
+        the classifier's topic too, in its place, when it is confident."""
+        if self.model is None or not clauses.breaks:
+            return topics
+        placed = [(m.start, TopicScore(m.rule.topic, 1.0, KEYWORD)) for m in matches]
+        added = False
+        for start, end in _clauses(clauses):
+            text = clauses.normalised[start:end]
+            if len(text) < MIN_CLAUSE or any(start <= m.start < end for m in matches):
+                continue
+            if not _is_asking(text, (start, end), clauses):
+                continue
+            best = self.model.predict(text)[0]
+            if (
+                best.label in self.topics
+                and best.label not in UNGUESSED
+                and best.label not in negated
+                and best.probability >= self.config.thresholds.answer
+            ):
+                placed.append((start, TopicScore(best.label, best.probability, CLASSIFIER)))
+                added = True
+        if not added:
+            return topics
+        kept = {t.topic for t in topics}
+        ordered: list[TopicScore] = []
+        for _, score in sorted(placed, key=lambda p: p[0]):
+            if (score.topic in kept or score.source == CLASSIFIER) and score.topic not in {
+                t.topic for t in ordered
+            }:
+                ordered.append(score)
+        return tuple(ordered)
 
     @staticmethod
     def _without_phone_words(topics: list[str], matches: list[KeywordMatch]) -> list[str]:
