@@ -13,6 +13,7 @@ alone never hands over, and books only at the `book` threshold.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -401,7 +402,7 @@ class Understanding:
             normalised, negations
         ):
             return I.DELETE_DATA
-        if vocabulary.move.asked(normalised, negations):
+        if vocabulary.move.asked(normalised, negations) or _moves_to_a_time(normalised):
             return I.MOVE
         if vocabulary.cancel.asked(normalised, negations) or (
             state == "booking" and vocabulary.flow_cancel.equals(normalised)
@@ -436,6 +437,16 @@ def _clauses(clauses) -> list[tuple[int, int]]:
 
 def _is_asking(text: str, bounds: tuple[int, int], clauses) -> bool:
     return bounds[1] in clauses.questions or any(marker in text for marker in ASKING_MARKERS)
+
+
+_MOVE_TO_A_TIME = re.compile(
+    r"(?<!修)改(?:到|成|在|約)?(?:周|禮拜|星期|明天|後天|下周|下禮拜|下星期|這周|今天|早上|上午|下午|晚上|[0-9])"
+)
+
+
+def _moves_to_a_time(normalised: str) -> bool:
+    """「改週六」「改下午三點」: 改 followed by a time is moving a request."""
+    return bool(_MOVE_TO_A_TIME.search(normalised))
 
 
 def load_model(replies_dir: Path) -> TopicModel | None:
