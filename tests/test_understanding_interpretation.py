@@ -99,7 +99,7 @@ def test_paraphrases_without_a_keyword_are_answered_by_the_classifier(understand
 
 
 def test_an_uncertain_guess_asks_back_with_the_best_topics(understanding):
-    seen = read(understanding, "這個療程會痛嗎")
+    seen = read(understanding, "做完隔天可以上班嗎 臉會不會很明顯")
     assert seen.band == "clarify"
     assert 2 <= len(seen.clarify_topics) <= 3
     assert seen.intent == "ask"
