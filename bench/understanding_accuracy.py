@@ -4,8 +4,9 @@
 
 Defaults to the tuning set (tests/data/labelled_messages.yaml) and the developer's stories
 (tests/data/understanding_stories.yaml); the held-out set (tests/data/unseen_messages.yaml) is
-scored only when named, since each look at it must be deliberate (and rare). `--legacy` scores the keyword router as it was before the
-understanding step (urgent words, commands, topics → actions), for the "before" figure. Scoring
+scored only when named, since each look at it must be deliberate (and rare). `--legacy` scores
+the keyword router as it was before the understanding step (urgent words, commands, topics →
+actions), for the "before" figure. Scoring
 is `linebot_app.understanding.evaluation`; no individual message is ever printed, so the
 held-out set stays unseen.
 """
