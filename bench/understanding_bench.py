@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from array import array
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -96,10 +95,8 @@ def _padded(library):
     for _ in range(EXAMPLES - shipped_examples):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(6, 16)))
         samples.append((text, rng.choice(topics)))
-    data = train(samples)
-    features = {g: (row[0], array("d", row[1:])) for g, row in data["features"].items()}
-    model = TopicModel(data["classes"], data["intercept"], features, data["digest"])
-    return padded, model, len(rules) + len(extra), len(features)
+    model = TopicModel.from_data(train(samples))
+    return padded, model, len(rules) + len(extra), len(model.index)
 
 
 def latency() -> None:

@@ -40,13 +40,7 @@ def test_pure_python_prediction_equals_scikit_learns(tmp_path):
         ("今天天氣好", "offtopic"),
         ("哈哈哈", "offtopic"),
     ]
-    data = train(samples)
-    model = TopicModel(
-        data["classes"],
-        data["intercept"],
-        {g: (row[0], row[1:]) for g, row in data["features"].items()},
-        data["digest"],
-    )
+    model = TopicModel.from_data(train(samples))
     vectoriser = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True)
     matrix = vectoriser.fit_transform([t for t, _ in samples])
     reference = LogisticRegression(C=8.0, max_iter=2000).fit(matrix, [c for _, c in samples])

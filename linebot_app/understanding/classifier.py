@@ -9,14 +9,16 @@ Classes: every topic, plus `offtopic` (chat that is about nothing, from `routing
 offtopic_examples`), trained from each topic's keywords and `examples:`.
 
 Training needs scikit-learn (about 1 s to import and 40+ MB more memory per worker), so it is a
-command: `flask --app linebot_app understanding train` writes `replies/_classifier.json`, which
-is committed. The bot only predicts, in pure Python from that file: the same n-grams, the IDF
-weights and the coefficients (a sparse dot product, a softmax). The file records a digest of
+command: `flask --app linebot_app understanding train` writes `replies/_classifier.json` (the
+n-grams, and their IDF weights and coefficients as one base64 float32 array), which is
+committed. The bot only predicts, in pure Python from that file: the same n-grams, a sparse dot
+product, a softmax. The file records a digest of
 what it was trained on; check-content warns when the examples or keywords changed since.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import math
@@ -56,39 +58,51 @@ class Prediction:
 
 
 class TopicModel:
-    """Prediction from a trained model: weights per n-gram, in pure Python."""
+    """Prediction from a trained model, in pure Python: for each n-gram its IDF and one weight
+    per class, kept in one float32 array (a few hundred KB rather than Python floats)."""
 
-    def __init__(self, classes: list[str], intercept: list[float], features: dict, digest: str):
+    def __init__(
+        self, classes: list[str], intercept: list[float], grams: list[str], weights, digest: str
+    ):
         self.classes = classes
-        self.intercept = intercept
-        self.features = features  # n-gram → (idf, [weight per class])
+        self.intercept = list(intercept)
+        self.index = {gram: i for i, gram in enumerate(grams)}
+        self.weights = weights  # array("f"): per n-gram, IDF then one weight per class
+        self.stride = len(classes) + 1
         self.digest = digest
 
     @classmethod
+    def from_data(cls, data: dict) -> TopicModel:
+        weights = array("f")
+        weights.frombytes(base64.b64decode(data["weights"]))
+        return cls(data["classes"], data["intercept"], data["grams"], weights, data["digest"])
+
+    @classmethod
     def load(cls, path: Path) -> TopicModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        features = {gram: (row[0], array("d", row[1:])) for gram, row in data["features"].items()}
-        return cls(data["classes"], data["intercept"], features, data["digest"])
+        return cls.from_data(json.loads(path.read_text(encoding="utf-8")))
 
     def predict(self, normalised: str) -> list[Prediction]:
         """Classes by probability, best first."""
         counts = Counter(char_ngrams(normalised))
-        weighted = []
+        index, weights, stride = self.index, self.weights, self.stride
+        found = []
         norm = 0.0
         for gram, count in counts.items():
-            feature = self.features.get(gram)
-            if feature is None:
+            at = index.get(gram)
+            if at is None:
                 continue
-            value = (1.0 + math.log(count)) * feature[0]  # sublinear tf × idf
-            weighted.append((value, feature[1]))
+            offset = at * stride
+            value = (1.0 + math.log(count)) * weights[offset]  # sublinear tf × idf
+            found.append((value, offset + 1))
             norm += value * value
         scores = list(self.intercept)
         if norm:
             scale = 1.0 / math.sqrt(norm)
-            for value, weights in weighted:
+            classes = len(scores)
+            for value, start in found:
                 value *= scale
-                for index, weight in enumerate(weights):
-                    scores[index] += value * weight
+                for c in range(classes):
+                    scores[c] += value * weights[start + c]
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
@@ -133,16 +147,18 @@ def train(samples: list[tuple[str, str]]) -> dict:
     model.fit(matrix, labels)
     classes = [str(c) for c in model.classes_]
     coef = model.coef_
-    features = {}
-    for gram, index in vectoriser.vocabulary_.items():
-        weights = [round(float(w), 4) for w in coef[:, index]]
-        if any(weights):
-            features[gram] = [round(float(vectoriser.idf_[index]), 4), *weights]
+    grams = sorted(vectoriser.vocabulary_)
+    weights = array("f")
+    for gram in grams:
+        column = vectoriser.vocabulary_[gram]
+        weights.append(float(vectoriser.idf_[column]))
+        weights.extend(float(w) for w in coef[:, column])
     return {
         "digest": samples_digest(samples),
         "classes": classes,
-        "intercept": [round(float(b), 4) for b in model.intercept_],
-        "features": dict(sorted(features.items())),
+        "intercept": [float(b) for b in model.intercept_],
+        "grams": grams,
+        "weights": base64.b64encode(weights.tobytes()).decode("ascii"),
     }
 
 

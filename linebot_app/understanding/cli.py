@@ -35,6 +35,6 @@ def train_command() -> None:
     write_model(model, path)
     click.echo(
         f"trained on {len(samples)} samples ({len(model['classes'])} classes, "
-        f"{len(model['features'])} n-grams) in {seconds:.2f} s (scikit-learn import excluded); "
+        f"{len(model['grams'])} n-grams) in {seconds:.2f} s (scikit-learn import excluded); "
         f"wrote {path} (digest {model['digest']}): commit it"
     )
