@@ -137,6 +137,7 @@ def gunicorn_env(database_url: str | None, line_url: str) -> dict[str, str]:
         LINE_DATA_API_BASE_URL=line_url,
         LINE_STAFF_GROUP_ID=STAFF_GROUP_ID,
         SANDBOX="0",
+        SECRET_KEY="bench-" + "0" * 58,
         PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
     )
     if database_url:

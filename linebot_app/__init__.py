@@ -54,15 +54,21 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.config["MAX_CONTENT_LENGTH"] = None  # the webhook enforces its own limit (413)
     app.extensions["bot"] = bot
 
+    from linebot_app import metrics
     from linebot_app.health import health
     from linebot_app.webhook import webhook
 
     app.register_blueprint(webhook)
     app.register_blueprint(health)
+    metrics.init_app(app)
     if settings.sandbox:
         from linebot_app.sandbox import register_sandbox
 
         register_sandbox(app)
+
+    from linebot_app import console
+
+    console.init_app(app)
 
     from linebot_app.cli import register_cli
 

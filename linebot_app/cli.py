@@ -6,7 +6,7 @@ import importlib
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 db_cli = AppGroup("db", help="Database schema.")
 
@@ -48,13 +48,20 @@ def inbox_prune(days: int) -> None:
 
 @inbox_cli.command("status")
 def inbox_status() -> None:
-    """Count inbox events by status (pending, processing, done, expired, failed...)."""
+    """Count inbox events by status (pending, processing, done, expired, failed...) and pushes
+    (pending, retry, sent, failed, quota: not sent for the monthly quota)."""
     bot = current_app.extensions["bot"]
     counts = bot.inbox.counts()
     for status, count in sorted(counts.items()):
         click.echo(f"{status:12s} {count}")
     if not counts:
         click.echo("the inbox is empty")
+    from linebot_app.backlog import outbox_counts
+    from linebot_app.quota import NOT_SENT_QUOTA
+
+    for status, count in sorted(outbox_counts(bot.db).items()):
+        note = "  (not sent: monthly message quota used up)" if status == NOT_SENT_QUOTA else ""
+        click.echo(f"push {status:7s} {count}{note}")
 
 
 @click.command("check-content")
@@ -76,6 +83,15 @@ def check_content_command() -> None:
     if errors:
         raise SystemExit(1)
     click.echo(f"content OK: {len(bot.replies.topics)} topics, {len(warnings)} warning(s)")
+
+
+@click.command("listeners")
+@with_appcontext
+def listeners_command() -> None:
+    """The dispatcher's final order: middleware for every event, then listeners (first match
+    wins; every matcher of a listener must pass)."""
+    for line in current_app.extensions["bot"].dispatcher.describe():
+        click.echo(line)
 
 
 @click.command("unmatched")
@@ -148,4 +164,5 @@ def register_cli(app: Flask) -> None:
             help="The understanding step: train the topic classifier.",
         )
     )
+    app.cli.add_command(listeners_command)
     register_consultation_cli(app)

@@ -134,5 +134,17 @@ class ClinicConfig(BaseModel):
         return lines
 
 
+def when_text(moment: dt.datetime, tz: ZoneInfo) -> str:
+    """'12/5（週六）14:00' in the clinic's time zone."""
+    local = moment.astimezone(tz)
+    return f"{day_text(local, tz)}{local:%H:%M}"
+
+
+def day_text(moment: dt.datetime, tz: ZoneInfo) -> str:
+    """'12/5（週六）' in the clinic's time zone."""
+    local = moment.astimezone(tz)
+    return f"{local.month}/{local.day}（{WEEKDAY_NAMES_ZH[WEEKDAYS[local.weekday()]]}）"
+
+
 def load_clinic(path: Path) -> ClinicConfig:
     return load_yaml_model(path, ClinicConfig)

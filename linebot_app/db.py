@@ -104,27 +104,50 @@ def _prepare_sqlite(engine: Engine, busy_timeout: float) -> None:
         gate.begin(dbapi_connection, dbapi_connection.execute)
 
 
-def create_db_engine(database_url: str, pool_size: int = 10) -> Engine:
+def create_db_engine(database_url: str, pool_size: int = 10, lock_timeout: float = 10.0) -> Engine:
+    """`lock_timeout`: how long SQLite waits for the write lock (PostgreSQL: to connect)."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"timeout": 10, "check_same_thread": False, "factory": _GatedConnection},
+            connect_args={
+                "timeout": lock_timeout,
+                "check_same_thread": False,
+                "factory": _GatedConnection,
+            },
             pool_size=pool_size,
         )
-        _prepare_sqlite(engine, busy_timeout=10.0)
+        _prepare_sqlite(engine, busy_timeout=lock_timeout)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    # pool_pre_ping: a connection the server dropped (restart, failover) is replaced before use,
+    # so the first request after an outage works; connect_timeout bounds a server that hangs.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=max(lock_timeout, 1.0),
+        connect_args={"connect_timeout": max(int(lock_timeout), 1)},
+    )
+
+
+_open_sessions = threading.local()
+
+
+def in_transaction() -> bool:
+    """True while this thread is inside `Database.session()`: the LINE client refuses to call
+    out then, so a slow LINE never holds a transaction (and SQLite's write lock) open."""
+    return getattr(_open_sessions, "depth", 0) > 0
 
 
 class Database:
     """The engine plus a session factory; `with db.session() as s:` commits or rolls back."""
 
-    def __init__(self, database_url: str, pool_size: int = 10):
+    def __init__(self, database_url: str, pool_size: int = 10, lock_timeout: float = 10.0):
         self.url = database_url
-        self.engine = create_db_engine(database_url, pool_size=pool_size)
+        self.engine = create_db_engine(database_url, pool_size=pool_size, lock_timeout=lock_timeout)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -138,6 +161,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         session = self._sessions()
+        _open_sessions.depth = getattr(_open_sessions, "depth", 0) + 1
         try:
             yield session
             session.commit()
@@ -146,6 +170,7 @@ class Database:
             raise
         finally:
             session.close()
+            _open_sessions.depth -= 1
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

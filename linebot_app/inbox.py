@@ -26,6 +26,12 @@ from linebot_app.group_commit import GroupCommit
 from linebot_app.models import InboxEvent, InboxStatus
 
 CLAIM_SCAN_LIMIT = 64
+RELEASED_AT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # claimed_at of a row given back: claimable
+REPLY_UNCONFIRMED = "reply_unconfirmed"  # outcome while a reply that may have gone out is retried
+
+
+class ClaimLost(Exception):
+    """This process no longer holds the event's claim (released at shutdown, or taken over)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class ClaimedEvent:
     received_at: dt.datetime
     attempts: int
     resume_reply: list[dict[str, Any]] | None
+    reply_unconfirmed: bool = False  # an earlier reply attempt may have reached LINE
 
 
 def event_id_of(event: dict[str, Any]) -> str:
@@ -194,6 +201,7 @@ class Inbox:
                     InboxEvent.attempts,
                     InboxEvent.status,
                     InboxEvent.reply_payload,
+                    InboxEvent.outcome,
                 )
                 .execution_options(synchronize_session=False)
             ).all()
@@ -207,6 +215,7 @@ class Inbox:
                 resume_reply=json.loads(row.reply_payload or "[]")
                 if row.status == InboxStatus.REPLYING
                 else None,
+                reply_unconfirmed=row.outcome == REPLY_UNCONFIRMED,
             )
             for row in sorted(rows, key=lambda row: row.id)
         ]
@@ -256,17 +265,66 @@ class Inbox:
                     released += 1
         return released
 
-    def mark_replying(self, session, event_id: int, handler: str, reply: list[dict]) -> None:
-        """Record, in the handler's own transaction, that its effects are done and what to reply."""
-        session.execute(
-            update(InboxEvent)
-            .where(InboxEvent.id == event_id)
-            .values(
+    def mark_replying(
+        self,
+        session,
+        event_id: int,
+        handler: str,
+        reply: list[dict],
+        attempt: int | None = None,
+    ) -> None:
+        """Record, in the handler's own transaction, that its effects are done and what to reply.
+
+        With `attempt`, only while this process still holds that claim: otherwise ClaimLost is
+        raised and the handler's transaction rolls back (someone else answers the event).
+        """
+        query = update(InboxEvent).where(InboxEvent.id == event_id)
+        if attempt is not None:
+            query = query.where(
+                InboxEvent.claimed_by == worker_identity(), InboxEvent.attempts == attempt
+            )
+        done = session.execute(
+            query.values(
                 status=InboxStatus.REPLYING,
                 handler=handler[:80],
                 reply_payload=json.dumps(reply, ensure_ascii=False),
             )
         )
+        if attempt is not None and done.rowcount == 0:
+            raise ClaimLost(event_id)
+
+    def release(
+        self,
+        claimed: ClaimedEvent,
+        only_unanswered: bool = False,
+        claimed_at: dt.datetime | None = None,
+        outcome: str | None = None,
+    ) -> bool:
+        """Give a claim back so any process takes it at once (no lease wait); True if given back.
+
+        `claimed_at`: the claim time to record instead, so the event is claimable only once the
+        lease counted from it has run out (a delayed retry that still holds the chat's turn).
+        `only_unanswered`: only while its handler has not committed (status processing), so an
+        event whose reply may be on its way is never handed to someone else.
+        """
+        table = InboxEvent.__table__
+        query = update(table).where(
+            table.c.id == claimed.id,
+            table.c.claimed_by == worker_identity(),
+            table.c.attempts == claimed.attempts,
+            table.c.status.in_(
+                (InboxStatus.PROCESSING,) if only_unanswered else InboxStatus.IN_FLIGHT
+            ),
+        )
+        with self.db.engine.begin() as connection:
+            done = connection.execute(
+                query.values(
+                    claimed_by=None,
+                    claimed_at=claimed_at or RELEASED_AT,
+                    **({"outcome": outcome} if outcome else {}),
+                )
+            )
+        return done.rowcount == 1
 
     def finish(
         self, event_id: int, status: str, outcome: str, now: dt.datetime, error: str | None = None

@@ -1,6 +1,7 @@
 """Imports every module that defines tables, so `metadata` knows them all (for Alembic checks)."""
 
 from linebot_app import models
+from linebot_app.console import models as console_models  # noqa: F401
 from linebot_app.consultation import models as consultation_models  # noqa: F401
 from linebot_app.routing import unmatched  # noqa: F401
 from linebot_app.understanding import clarifications  # noqa: F401

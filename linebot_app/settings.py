@@ -23,6 +23,8 @@ CREDENTIALS_HELP = (
     "(Messaging API tab) into LINE_CHANNEL_ACCESS_TOKEN."
 )
 _GROUP_ID = re.compile(r"^[CR][0-9a-f]{32}$")
+SECRET_KEY_HELP = 'make one with: python -c "import secrets; print(secrets.token_hex(32))"'
+MIN_SECRET_KEY_LENGTH = 32
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -54,6 +56,20 @@ class Settings:
     line_timeout_seconds: float = 5.0
     line_max_attempts: int = 4
     line_backoff_seconds: float = 0.5
+    # Outages (see docs/operations.md)
+    database_lock_timeout_seconds: float = 10.0
+    worker_retry_initial_seconds: float = 0.5
+    worker_retry_max_seconds: float = 5.0
+    health_backlog_seconds: float = 30.0
+    shutdown_grace_seconds: float = 10.0
+    line_outage_retry_seconds: float = 10.0
+    quota_check_seconds: float = 300.0
+    quota_hold_hours: float = 24.0
+    metrics_token: str | None = None
+    # Staff console: signs session cookies and CSRF tokens (generated in the sandbox).
+    secret_key: str = field(default="", repr=False)
+    # A local demo console account is created (sandbox without LINE credentials only).
+    console_demo_account: bool = False
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -155,6 +171,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "(invite the bot to the group; the join event's source.groupId is logged)"
         )
 
+    secret_key = (env.get("SECRET_KEY") or "").strip()
+    if not secret_key and has_credentials:
+        problems.append(
+            "SECRET_KEY: missing; the staff console signs its session cookies with it "
+            f"(at least {MIN_SECRET_KEY_LENGTH} characters), {SECRET_KEY_HELP}"
+        )
+    elif secret_key and len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"SECRET_KEY: too short (at least {MIN_SECRET_KEY_LENGTH} characters); "
+            + SECRET_KEY_HELP
+        )
+    elif not secret_key:
+        secret_key = secrets.token_hex(32)  # sandbox: sessions last as long as the process
+
     database_url = normalise_database_url(
         (env.get("DATABASE_URL") or "").strip() or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     )
@@ -179,6 +209,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         line_timeout_seconds=_number(env, "LINE_TIMEOUT_SECONDS", 5.0, float, problems),
         line_max_attempts=_number(env, "LINE_MAX_ATTEMPTS", 4, int, problems, minimum=1),
         line_backoff_seconds=_number(env, "LINE_BACKOFF_SECONDS", 0.5, float, problems),
+        database_lock_timeout_seconds=_number(
+            env, "DATABASE_LOCK_TIMEOUT_SECONDS", 10.0, float, problems, minimum=0.01
+        ),
+        worker_retry_initial_seconds=_number(
+            env, "WORKER_RETRY_INITIAL_SECONDS", 0.5, float, problems, minimum=0.001
+        ),
+        worker_retry_max_seconds=_number(
+            env, "WORKER_RETRY_MAX_SECONDS", 5.0, float, problems, minimum=0.001
+        ),
+        health_backlog_seconds=_number(env, "HEALTH_BACKLOG_SECONDS", 30.0, float, problems),
+        shutdown_grace_seconds=_number(env, "SHUTDOWN_GRACE_SECONDS", 10.0, float, problems),
+        line_outage_retry_seconds=_number(env, "LINE_OUTAGE_RETRY_SECONDS", 10.0, float, problems),
+        quota_check_seconds=_number(env, "QUOTA_CHECK_SECONDS", 300.0, float, problems),
+        quota_hold_hours=_number(env, "QUOTA_HOLD_HOURS", 24.0, float, problems),
+        metrics_token=(env.get("METRICS_TOKEN") or "").strip() or None,
+        secret_key=secret_key,
+        console_demo_account=sandbox and not has_credentials,
         warnings=tuple(warnings),
     )
     if problems:

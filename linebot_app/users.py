@@ -10,12 +10,14 @@ from linebot_app.models import LineUser
 log = logging.getLogger(__name__)
 
 
-def prefetch_display_name(line, event: dict) -> tuple[bool, str | None]:
-    """For a follow in a 1:1 chat, the new friend's LINE name, asked before the handler's
-    transaction opens (a LINE call inside it would hold SQLite's write lock for its latency).
-    Returns (asked, name)."""
+def prefetch_display_name(line, event: dict, always: bool = False) -> tuple[bool, str | None]:
+    """The patient's LINE name, asked before the handler's transaction opens (a LINE call
+    inside it would hold SQLite's write lock for its latency): for a follow in a 1:1 chat, or
+    for any 1:1 event when `always` (a handler said it needs the name). Returns (asked, name)."""
     source = event.get("source") or {}
-    if event.get("type") != "follow" or source.get("type") != "user" or not source.get("userId"):
+    if source.get("type") != "user" or not source.get("userId"):
+        return False, None
+    if event.get("type") != "follow" and not always:
         return False, None
     try:
         profile = line.get_profile(source["userId"])
@@ -23,21 +25,6 @@ def prefetch_display_name(line, event: dict) -> tuple[bool, str | None]:
         log.warning("profile lookup failed; greeting without the LINE name", exc_info=True)
         return True, None
     return True, getattr(profile, "display_name", None) if profile is not None else None
-
-
-def line_display_name(ctx: EventContext) -> str | None:
-    """The patient's LINE name (personal data, never logged), or None when LINE will not say.
-
-    Uses the name fetched before the transaction when there is one; otherwise asks LINE.
-    """
-    if ctx.display_name_prefetched or not ctx.user_id:
-        return ctx.prefetched_display_name
-    try:
-        profile = ctx.services["line"].get_profile(ctx.user_id)
-    except Exception:
-        log.warning("profile lookup failed; going on without the LINE name", exc_info=True)
-        return None
-    return getattr(profile, "display_name", None) if profile is not None else None
 
 
 def get_or_create_user(ctx: EventContext) -> LineUser | None:

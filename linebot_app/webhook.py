@@ -13,8 +13,9 @@ import json
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
+
+from linebot_app.outage import DATABASE_ERRORS, is_database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,13 @@ def callback():
         return jsonify({"status": "ok", "stored": 0})  # the LINE console's "Verify" request
     try:
         result = bot.inbox.store(events, bot.clock.now())
-    except SQLAlchemyError:
-        log.exception("inbox write failed; answering 500 so LINE redelivers")
+    except DATABASE_ERRORS as error:
+        if is_database_unavailable(error):  # an outage: logged once by the tracker, not per call
+            bot.db_outage.failed(error, "webhook")
+        else:
+            log.exception("inbox write failed; answering 500 so LINE redelivers")
         return _error(500, "could not store events; please retry")
+    bot.db_outage.succeeded()
     worker = current_app.extensions.get("inbox_worker")
     if worker is not None and result.new:
         worker.notify()

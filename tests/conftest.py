@@ -30,6 +30,7 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHANNEL_SECRET = "0123456789abcdef0123456789abcdef"
 STAFF_GROUP_ID = "C" + "1" * 32
+SECRET_KEY = "test-secret-key-" + "0" * 32
 
 
 def _postgres_admin_engine():
@@ -116,6 +117,7 @@ def make_settings(database_url: str, line_url: str, **overrides) -> Settings:
         database_url=database_url,
         line_backoff_seconds=0.01,
         line_timeout_seconds=3.0,
+        secret_key=SECRET_KEY,
     )
     values.update(overrides)
     return Settings(**values)

@@ -21,9 +21,9 @@ from linebot_app.cards import (
     render_topic,
     render_topics,
 )
-from linebot_app.cards.limits import message_problems, schema_problems
 from linebot_app.clinic import load_clinic
 from linebot_app.fakeline.openapi import load_schemas
+from linebot_app.line.limits import message_problems, schema_problems
 from linebot_app.yaml_config import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -17,14 +17,17 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from linebot_app.cards import load_replies
-from linebot_app.cards.limits import message_problems, schema_problems
 from linebot_app.clinic import load_clinic
 from linebot_app.clock import FixedClock
+from linebot_app.console.models import DailyStat
 from linebot_app.dispatch import Dispatcher, EventContext
 from linebot_app.fakeline import events as ev
 from linebot_app.handlers import topics
-from linebot_app.models import Base, LineUser
+from linebot_app.line.limits import message_problems, schema_problems
+from linebot_app.models import Base, ConversationState, LineUser
+from linebot_app.routing.interpret import KeywordUnderstanding
 from linebot_app.routing.unmatched import UnmatchedMessage
+from linebot_app.services import Services, TopicActions
 from linebot_app.settings import Settings
 from linebot_app.users import prefetch_display_name
 
@@ -62,7 +65,13 @@ def library():
 @pytest.fixture
 def session():
     engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine, tables=[LineUser.__table__, UnmatchedMessage.__table__])
+    tables = [
+        LineUser.__table__,
+        UnmatchedMessage.__table__,
+        ConversationState.__table__,
+        DailyStat.__table__,
+    ]
+    Base.metadata.create_all(engine, tables=tables)
     with Session(engine) as session:
         yield session
     engine.dispose()
@@ -72,11 +81,15 @@ def session():
 def bot(library, clinic, session):
     """Dispatch an event as the worker would and return (listener name, reply messages)."""
     dispatcher = Dispatcher()
-    topics.register(dispatcher, library, clinic)
+    topics.register(dispatcher)
     line = FakeLine()
     clock = FixedClock(dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC))
     settings = Settings(channel_secret="0" * 32, channel_access_token="t")
-    topic_actions: dict = {}
+    services = Services(
+        line=line,
+        understanding=KeywordUnderstanding(library),
+        topics=topics.TopicCards(library, clinic),
+    )
 
     def handle(event: dict) -> tuple[str, list[dict]]:
         asked, name = prefetch_display_name(line, event)  # as the worker does before the handler
@@ -88,7 +101,7 @@ def bot(library, clinic, session):
             clinic=clinic,
             settings=settings,
             clock=clock,
-            services={"line": line, "topic_actions": topic_actions},
+            services=services,
         )
         name, messages = dispatcher.dispatch(ctx)
         if messages:
@@ -97,7 +110,7 @@ def bot(library, clinic, session):
         return name, messages
 
     return SimpleNamespace(
-        handle=handle, line=line, session=session, clock=clock, topic_actions=topic_actions
+        handle=handle, line=line, session=session, clock=clock, services=services
     )
 
 
@@ -196,7 +209,7 @@ def test_new_friend_is_greeted_even_when_the_profile_is_unavailable(bot, library
     bot.line.fails, bot.line.display_name = line.fails, line.display_name
     _, messages = bot.handle(envelope("follow", follow={"isUnblocked": False}))
     assert titles(messages) == [
-        library.topics["greeting"].title.replace("{clinic}", "波士頓醫美診所")
+        library.topics["greeting"].title.replace("{clinic_name}", "波士頓醫美診所")
     ]
     assert "您好" not in messages[0]["contents"]["body"]["contents"][0]["text"]
 
@@ -204,7 +217,7 @@ def test_new_friend_is_greeted_even_when_the_profile_is_unavailable(bot, library
 def test_hello_gets_the_greeting_card_without_asking_line_for_the_name(bot, library):
     _, messages = bot.handle(text("哈囉"))
     assert titles(messages) == [
-        library.topics["greeting"].title.replace("{clinic}", "波士頓醫美診所")
+        library.topics["greeting"].title.replace("{clinic_name}", "波士頓醫美診所")
     ]
     assert bot.line.asked == []
 
@@ -243,13 +256,12 @@ def test_registered_topic_actions_replace_the_static_cards(bot, monkeypatch, lib
         started.append(ctx.user_id)
         return [{"type": "text", "text": "好的,請選擇日期"}]
 
-    bot.topic_actions["booking"] = start_consultation
-    bot.topic_actions["human"] = lambda ctx: [{"type": "text", "text": "已通知人員"}]
+    bot.services.topic_actions.book = start_consultation
+    bot.services.topic_actions.hand_over = lambda ctx: [{"type": "text", "text": "已通知人員"}]
     _, messages = bot.handle(text("我想預約"))
     assert messages == [{"type": "text", "text": "好的,請選擇日期"}]
-    _, messages = bot.handle(postback("action=book"))
-    assert messages[0]["text"] == "好的,請選擇日期" and started == [PATIENT, PATIENT]
-    _, messages = bot.handle(postback("action=human"))
+    assert started == [PATIENT]
+    _, messages = bot.handle(text("我要找真人"))
     assert messages[0]["text"] == "已通知人員"
     # Order asked: the side-effects card first, then the booking flow.
     _, messages = bot.handle(text("副作用?然後我想預約"))
@@ -257,18 +269,18 @@ def test_registered_topic_actions_replace_the_static_cards(bot, monkeypatch, lib
     assert messages[1]["text"] == "好的,請選擇日期"
 
 
-def test_answer_text_serves_topic_questions_inside_other_flows(library, clinic):
-    assert topics.answer_text("今天天氣真好", library, clinic) is None
-    messages = topics.answer_text("外泌體安全嗎", library, clinic)
+def test_static_cards_serve_topic_questions_inside_other_flows(library, clinic):
+    cards = topics.TopicCards(library, clinic)
+    messages = cards.answer(["safety"])
     assert titles(messages) == [library.topics["safety"].title]
-    # A plain string never runs actions: the consultation flow will not re-enter itself.
-    messages = topics.answer_text("預約", library, clinic)
+    # Without a context no action runs: the consultation flow will not re-enter itself.
+    messages = cards.answer(["booking"])
     assert titles(messages) == [library.topics["booking"].title]
 
 
 def test_answers_never_exceed_five_messages(library, clinic, monkeypatch):
     many = [{"type": "text", "text": str(i)} for i in range(4)]
-    actions = {"booking": lambda ctx: many, "human": lambda ctx: many}
-    ctx = SimpleNamespace(user_id=PATIENT, services={"topic_actions": actions})
-    messages = topics.answer_topics(["booking", "safety", "human"], library, clinic, ctx)
+    actions = TopicActions(book=lambda ctx: many, hand_over=lambda ctx: many)
+    ctx = SimpleNamespace(user_id=PATIENT, services=SimpleNamespace(topic_actions=actions))
+    messages = topics.TopicCards(library, clinic).answer(["booking", "safety", "human"], ctx)
     assert len(messages) == 5

@@ -129,7 +129,7 @@ def test_times_outside_the_bookable_window_or_hours_are_refused_with_the_reason(
     chat = at_time_step(runner)
     cases = [
         ("2026-12-03T09:00", "已經過了"),  # in the past
-        ("2026-12-03T11:00", "最早可預約 12/3（週四）12:30"),  # inside the lead time
+        ("2026-12-03T11:00", "可預約的時間從 12/3（週四）12:30 開始"),  # inside the lead time
         ("2027-03-01T10:00", "開放預約到 2/1（週一）"),  # beyond the horizon
         ("2026-12-06T11:00", "12/6（週日） 診所休診"),  # Sunday: closed
         ("2026-12-04T13:00", "10:00-12:30、14:00-20:00，13:00 不在看診時間內"),  # lunch break

@@ -47,6 +47,7 @@ def test_production_settings_are_read_from_the_environment():
             "LINE_STAFF_GROUP_ID": GROUP,
             "DATABASE_URL": "postgres://u:p@db.example:5432/clinic",
             "PORT": "5000",
+            "SECRET_KEY": "k" * 64,
         }
     )
     assert not settings.sandbox
@@ -75,9 +76,10 @@ def test_every_invalid_setting_is_reported_at_once():
         "LINE_API_BASE_URL",
         "PORT",
         "DATABASE_URL",
+        "SECRET_KEY",
     ):
         assert name in problems
-    assert len(error.value.problems) == 5
+    assert len(error.value.problems) == 6
 
 
 def test_one_credential_without_the_other_is_an_error_naming_the_missing_one():
@@ -90,6 +92,20 @@ def test_staff_group_is_required_with_real_credentials():
     with pytest.raises(SettingsError) as error:
         load_settings({"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": "t"})
     assert "LINE_STAFF_GROUP_ID: missing" in str(error.value)
+
+
+def test_secret_key_is_required_with_real_credentials_and_says_how_to_make_one():
+    with pytest.raises(SettingsError) as error:
+        load_settings(
+            {
+                "LINE_CHANNEL_SECRET": SECRET,
+                "LINE_CHANNEL_ACCESS_TOKEN": "t",
+                "LINE_STAFF_GROUP_ID": GROUP,
+            }
+        )
+    assert "SECRET_KEY: missing" in str(error.value)
+    assert "secrets.token_hex(32)" in str(error.value)
+    assert load_settings({"PORT": "8123"}).secret_key  # generated in the sandbox
 
 
 def test_without_credentials_the_bot_is_a_local_sandbox_and_says_how_to_connect():

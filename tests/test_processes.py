@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from linebot_app.fakeline import WebhookSender
 from linebot_app.models import InboxEvent
-from tests.conftest import CHANNEL_SECRET, PROJECT_ROOT, STAFF_GROUP_ID
+from tests.conftest import CHANNEL_SECRET, PROJECT_ROOT, SECRET_KEY, STAFF_GROUP_ID
 
 
 def production_env(database_url: str, line_url: str, **extra: str) -> dict[str, str]:
@@ -30,6 +30,7 @@ def production_env(database_url: str, line_url: str, **extra: str) -> dict[str, 
         LINE_STAFF_GROUP_ID=STAFF_GROUP_ID,
         DATABASE_URL=database_url,
         LINE_BACKOFF_SECONDS="0.01",
+        SECRET_KEY=SECRET_KEY,
         PYTHONPATH=str(PROJECT_ROOT),
     )
     env.update(extra)

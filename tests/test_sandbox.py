@@ -35,6 +35,7 @@ CREDENTIALS = {
     "LINE_CHANNEL_SECRET": SECRET,
     "LINE_CHANNEL_ACCESS_TOKEN": "real-looking-token",
     "LINE_STAFF_GROUP_ID": "C" + "1" * 32,
+    "SECRET_KEY": "k" * 64,
 }
 SANDBOX_PATHS = ["/", "/gallery", "/sandbox/api/state", "/sandbox/line/v2/bot/user/all/richmenu"]
 
@@ -198,7 +199,7 @@ def test_gallery_lists_every_topic_card(tmp_path):
     assert library.topics
     for name, card in library.topics.items():
         assert f'data-topic="{name}"' in html, name
-        assert card.title.replace("{clinic}", "波士頓醫美診所") in html, name
+        assert card.title.replace("{clinic_name}", "波士頓醫美診所") in html, name
     rendered = json.loads(html.split('id="gallery-data">', 1)[1].split("</script>", 1)[0])
     assert len(rendered) == html.count('class="gallery-card"')
     assert all(messages for messages in rendered)

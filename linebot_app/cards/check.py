@@ -18,9 +18,7 @@ from linebot_app.cards.content import (
     TopicCard,
     load_replies,
 )
-from linebot_app.cards.limits import message_problems, schema_problems
 from linebot_app.cards.render import (
-    MAX_BUBBLES,
     render_fallback,
     render_greeting,
     render_media_reply,
@@ -28,6 +26,7 @@ from linebot_app.cards.render import (
     render_topics,
 )
 from linebot_app.clinic import ClinicConfig
+from linebot_app.line.limits import MAX_BUBBLES, message_problems, schema_problems
 from linebot_app.routing.normalise import is_ascii_word_char, normalise
 from linebot_app.yaml_config import ConfigError
 

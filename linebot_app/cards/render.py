@@ -9,29 +9,24 @@ from __future__ import annotations
 
 import unicodedata
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from linebot_app.cards.content import ReplyLibrary, TopicCard
 from linebot_app.clinic import ClinicConfig
+from linebot_app.line import render as line
+from linebot_app.line.limits import MAX_ALT_TEXT, MAX_BUBBLES
+from linebot_app.wording import say
 
 Message = dict[str, Any]
-MAX_BUBBLES = 12
-MAX_MESSAGES = 5
-MAX_QUICK_REPLIES = 13
-MAX_ALT_TEXT = 1500
 MAX_DISPLAY_NAME = 20
 # Topics whose buttons start another feature rather than show a card.
 ACTION_FOR_TOPIC = {"booking": "book", "human": "human"}
 
 
 # --- actions ----------------------------------------------------------------------------------
-def postback(label: str, data: dict[str, str], display_text: str | None = None) -> dict:
-    return {
-        "type": "postback",
-        "label": label,
-        "data": urlencode(data),
-        "displayText": display_text or label,
-    }
+def postback(label: str, data: dict[str, str]) -> dict:
+    """A card's button: the label shows in the chat as if typed (LINE's displayText)."""
+    return line.postback(label, line.data(**data), label)
 
 
 def book_action(library: ReplyLibrary) -> dict:
@@ -66,8 +61,7 @@ def topic_action(name: str, library: ReplyLibrary) -> dict:
 
 
 def quick_reply(names: list[str], library: ReplyLibrary) -> dict:
-    items = [{"type": "action", "action": topic_action(n, library)} for n in names]
-    return {"items": items[:MAX_QUICK_REPLIES]}
+    return line.quick_reply([topic_action(n, library) for n in names])
 
 
 # --- flex building blocks ------------------------------------------------------------------------
@@ -75,8 +69,8 @@ def _text(text: str, **style: Any) -> dict:
     return {"type": "text", "text": text, "wrap": True, **style}
 
 
-def _fill(template: str, clinic: ClinicConfig) -> str:
-    return template.replace("{clinic}", clinic.name)
+def _fill(template: str, clinic: ClinicConfig, **values: object) -> str:
+    return say(template, clinic, **values)
 
 
 def safe_display_name(name: str | None) -> str | None:
@@ -124,7 +118,7 @@ def _contact_rows(library: ReplyLibrary, clinic: ClinicConfig) -> list[dict]:
     ]
 
 
-def _fine_print(card: TopicCard, library: ReplyLibrary) -> list[dict]:
+def _fine_print(card: TopicCard, library: ReplyLibrary, clinic: ClinicConfig) -> list[dict]:
     colours, sizes = library.style.colours, library.style.sizes
     blocks: list[dict] = []
     if card.risk_statement:
@@ -132,7 +126,7 @@ def _fine_print(card: TopicCard, library: ReplyLibrary) -> list[dict]:
     if card.disclaimer:
         blocks.append(_text(card.disclaimer, size=sizes.small, color=colours.muted_text))
     if card.source_section:
-        source = library.shared.source_template.replace("{section}", card.source_section)
+        source = _fill(library.shared.source_template, clinic, section=card.source_section)
         blocks.append(_text(source, size=sizes.small, color=colours.muted_text))
     if blocks:
         blocks.insert(0, {"type": "separator", "color": colours.separator, "margin": "lg"})
@@ -180,13 +174,13 @@ def topic_bubble(
     body: list[dict] = []
     name_line = safe_display_name(display_name)
     if name_line:
-        greeting = library.shared.greeting_name_line.replace("{name}", name_line)
+        greeting = _fill(library.shared.greeting_name_line, clinic, name=name_line)
         body.append(_text(greeting, size=sizes.body, weight="bold", color=colours.heading_text))
     body.append(_text(_fill(card.summary, clinic), size=sizes.body, color=colours.body_text))
     body.extend(_points(card, library))
     if card.kind == "contact":
         body.extend(_contact_rows(library, clinic))
-    body.extend(_fine_print(card, library))
+    body.extend(_fine_print(card, library, clinic))
     bubble: dict[str, Any] = {
         "type": "bubble",
         "size": sizes.bubble,
@@ -268,11 +262,11 @@ def render_topics(topics: list[str], library: ReplyLibrary, clinic: ClinicConfig
     if len(topics) == 1:
         return render_topic(topics[0], library, clinic)
     titles = "、".join(_fill(library.topics[t].title, clinic) for t in topics)
-    alt = library.shared.carousel_alt_text.replace("{clinic}", clinic.name)
+    alt = _fill(library.shared.carousel_alt_text, clinic, titles=titles)
     messages: list[Message] = [
         {
             "type": "flex",
-            "altText": alt.replace("{titles}", titles)[:MAX_ALT_TEXT],
+            "altText": alt[:MAX_ALT_TEXT],
             "contents": {
                 "type": "carousel",
                 "contents": [topic_bubble(t, library, clinic) for t in topics],

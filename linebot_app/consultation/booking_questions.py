@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from linebot_app.consultation import render
+from linebot_app.clinic import day_text, when_text
 from linebot_app.consultation.conversation import Flow
 from linebot_app.consultation.desk import Desk
 from linebot_app.consultation.patient_input import display_phone
 from linebot_app.consultation.slots import booking_window
 from linebot_app.dispatch import EventContext, Message
+from linebot_app.line import render
 
 SERVICE, TIME, NAME, PHONE, CONSENT, REVIEW, EDIT = (
     "service",
@@ -62,8 +63,8 @@ def _ask_time(desk: Desk, ctx: EventContext, flow: Flow) -> list[Message]:
     tz = desk.clinic.tz
     question = desk.say(
         "ask_time",
-        earliest=render.when(window.earliest, tz),
-        latest=render.day(window.latest, tz),
+        earliest=when_text(window.earliest, tz),
+        latest=day_text(window.latest, tz),
         hours="\n".join(desk.clinic.hours_lines()),
     )
     pick = render.picker(

@@ -18,7 +18,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from linebot_app.consultation.config import Wording, load_consultation_config
+from linebot_app.consultation.config import Wording
 from linebot_app.consultation.models import ConsultationRequest, RequestStatus
 from linebot_app.consultation.patient_input import display_phone
 from linebot_app.consultation.privacy import purge_expired_conversations, purge_unfollowed
@@ -46,9 +46,7 @@ def _bot():
 
 def _wording() -> Wording:
     bot = _bot()
-    desk = bot.services.get("consultation")
-    config = desk.config if desk else load_consultation_config(bot.settings.config_dir)
-    return Wording(config, bot.clinic)
+    return Wording(bot.consultation, bot.clinic)
 
 
 def _since(value: dt.date | None) -> dt.datetime | None:
@@ -74,6 +72,16 @@ def _row(request: ConsultationRequest, wording: Wording) -> list[str]:
         _local(request.reminder_sent_at),
         _local(request.personal_data_deleted_at),
     ]
+
+
+def requests_csv(found: list[ConsultationRequest]) -> str:
+    """The export: UTF-8 text with a BOM, so Excel shows the Chinese (the console uses it too)."""
+    wording = _wording()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_row(request, wording) for request in found)
+    return "\ufeff" + buffer.getvalue()
 
 
 def _selected(since: dt.date | None, status: str | None) -> list[ConsultationRequest]:
@@ -114,13 +122,8 @@ def list_requests(since: dt.datetime | None, status: str | None) -> None:
 )
 def export_requests(since: dt.datetime | None, status: str | None, output: str | None) -> None:
     """Write requests as CSV in UTF-8 with a BOM, so Excel shows the Chinese correctly."""
-    wording = _wording()
     found = _selected(since.date() if since else None, status)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(_row(request, wording) for request in found)
-    data = "\ufeff" + buffer.getvalue()
+    data = requests_csv(found)
     if output == "-":
         sys.stdout.buffer.write(data.encode("utf-8"))
         return

@@ -14,11 +14,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from linebot_app.clinic import ClinicConfig
+from linebot_app.line.limits import MAX_QUICK_REPLY_LABEL
+from linebot_app.wording import say
 from linebot_app.yaml_config import load_yaml_model
 
 CONFIG_FILE = "consultation.yaml"
-QUICK_REPLY_LABEL = 20  # LINE: quick reply item label
-BUTTON_LABEL = 40  # LINE: Flex button label
 PLACEHOLDERS = {
     "clinic_name",
     "clinic_phone",
@@ -48,7 +48,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Label = Field(min_length=1, max_length=QUICK_REPLY_LABEL)
+Label = Field(min_length=1, max_length=MAX_QUICK_REPLY_LABEL)
 
 
 class Service(_Strict):
@@ -282,13 +282,7 @@ class Wording:
         self.clinic = clinic
 
     def say(self, key: str, **values: object) -> str:
-        template = getattr(self.config.texts, key)
-        return template.format(
-            clinic_name=self.clinic.name,
-            clinic_phone=self.clinic.phone,
-            clinic_address=self.clinic.address,
-            **values,
-        )
+        return say(getattr(self.config.texts, key), self.clinic, **values)
 
 
 def load_consultation_config(config_dir: Path) -> ConsultationConfig:

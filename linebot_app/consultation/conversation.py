@@ -1,5 +1,7 @@
 """A conversation as an explicit state machine, in the spirit of python-telegram-bot's
-ConversationHandler: named states, one handler per state, fallbacks tried first, and a timeout.
+ConversationHandler: entry points, named states each with the steps it accepts, fallbacks tried
+when no step of the current state accepts the event, and a timeout. `register()` adds the whole
+conversation to the dispatcher at once.
 
 The state lives in `conversation_states` (one row per chat), so any worker, or the app after a
 restart, continues where the patient left off. A row past its `expires_at` counts as gone.
@@ -13,7 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from linebot_app.dispatch import EventContext, Message
+from linebot_app.dispatch import (
+    Dispatcher,
+    EventContext,
+    Matcher,
+    Message,
+    one_to_one,
+    postback_action,
+    text_message,
+)
 from linebot_app.models import ConversationState
 
 
@@ -43,18 +53,66 @@ StateHandler = Callable[[EventContext, Flow], list[Message]]
 FlowPredicate = Callable[[EventContext, Flow], bool]
 
 
+def always(ctx: EventContext, flow: Flow) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Step:
+    """A handler and the events it accepts in its state (or as a fallback)."""
+
+    accepts: FlowPredicate
+    handler: StateHandler
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    name: str
+    handler: Callable[[EventContext], list[Message]]
+    matchers: tuple[Matcher, ...]
+
+
 @dataclass
 class Conversation:
-    """`handle()` runs the first matching fallback, else the handler of the flow's state.
+    """`handle()` runs the first step of the flow's state that accepts the event, else the
+    first fallback that does (the last fallback should accept everything).
 
-    A postback whose `step` names a state goes to that state's handler even when the flow has
-    moved on, so pressing an earlier step's button answers that step again.
+    A postback whose `step` names a state goes to that state's steps even when the flow has
+    moved on, so pressing an earlier step's button answers that step again. Buttons of the
+    conversation carry `action=<button_action>` and the flow's token.
     """
 
     name: str
-    states: dict[str, StateHandler]
-    fallbacks: list[tuple[FlowPredicate, StateHandler]]
+    entry_points: list[EntryPoint]
+    states: dict[str, list[Step]]
+    fallbacks: list[Step]
     timeout: dt.timedelta
+    button_action: str
+    on_button: Callable[[EventContext], list[Message]]
+    on_text: Callable[[EventContext], list[Message]]
+
+    def register(self, dispatcher: Dispatcher) -> None:
+        """Entry points, the conversation's buttons, and text while a flow is under way."""
+        for entry in self.entry_points:
+            dispatcher.add(entry.name, entry.handler, *entry.matchers)
+        dispatcher.add(f"{self.name}.step", self.on_button, postback_action(self.button_action))
+        dispatcher.add(
+            f"{self.name}.conversation", self.on_text, one_to_one, text_message, self.in_progress
+        )
+
+    @property
+    def in_progress(self) -> Matcher:
+        """Text whose chat has a flow in this conversation: under way, or just run out (then
+        it is ours to say so, unless the text asks a topic the cards can answer)."""
+
+        def test(ctx: EventContext) -> bool:
+            row = ctx.conversation_state
+            if row is None or row.conversation != self.name:
+                return False
+            expired = row.expires_at is not None and row.expires_at <= ctx.clock.now()
+            return not expired or not ctx.interpretation.topic_names
+
+        return Matcher(f"in_conversation={self.name}", test)
 
     def peek(self, ctx: EventContext) -> tuple[Flow | None, bool]:
         """The chat's flow in this conversation and whether it has expired; changes nothing."""
@@ -80,14 +138,14 @@ class Conversation:
         )
 
     def handle(self, ctx: EventContext, flow: Flow) -> list[Message]:
-        for matches, handler in self.fallbacks:
-            if matches(ctx, flow):
-                messages = handler(ctx, flow)
+        pressed = ctx.postback_data.get("step")
+        state = pressed if pressed in self.states else flow.state
+        for step in [*self.states[state], *self.fallbacks]:
+            if step.accepts(ctx, flow):
+                messages = step.handler(ctx, flow)
                 break
         else:
-            step = ctx.postback_data.get("step")
-            handler = self.states[step if step in self.states else flow.state]
-            messages = handler(ctx, flow)
+            raise LookupError(f"no step of {self.name} accepts the event in state {state}")
         self.save(ctx, flow)
         return messages
 

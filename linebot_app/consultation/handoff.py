@@ -8,14 +8,26 @@ morning. Buttons the patient presses (預約諮詢, 我的預約, ...) still wor
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from linebot_app.consultation import render
+from linebot_app.console.audit import AuditActor, record_audit
+from linebot_app.console.stats import count_stat
 from linebot_app.consultation.desk import Desk
 from linebot_app.consultation.models import HumanHandoff
-from linebot_app.dispatch import EventContext, Message
+from linebot_app.dispatch import (
+    Dispatcher,
+    EventContext,
+    Message,
+    Middleware,
+    Next,
+    Result,
+    postback_action,
+)
+from linebot_app.line import render
 from linebot_app.logs import logfmt, short_id
 
 log = logging.getLogger(__name__)
@@ -38,14 +50,52 @@ def active_handoff(ctx: EventContext) -> HumanHandoff | None:
     )
 
 
-def is_silenced(ctx: EventContext) -> bool:
-    """Listener matcher: a 1:1 message from a patient handed over to staff."""
-    return ctx.is_one_to_one and ctx.event_type == "message" and active_handoff(ctx) is not None
+# --- rules for every event (middleware) ---------------------------------------------------
+# Commands the patient types that still work while the bot is silent for them.
+WORKS_WHILE_SILENT = ("my_requests", "delete_data")
 
 
-def stay_silent(ctx: EventContext) -> list[Message]:
+def urgent_words_are_always_answered(desk: Desk) -> Middleware:
+    """Urgent words in a 1:1 chat: the phone number and 119, staff alerted, whatever else is
+    going on (a booking, a hand-over)."""
+
+    def urgent_words(ctx: EventContext, next_: Next) -> Result:
+        word = ctx.interpretation.urgent_word if ctx.is_one_to_one else None
+        if word:
+            return "handoff.urgent", answer_urgent(desk, ctx, word)
+        return next_()
+
+    return urgent_words
+
+
+def silence_while_handed_over(ctx: EventContext, next_: Next) -> Result:
+    """A patient handed over to staff gets no automatic answers to what they type, except
+    their own commands (我的預約, 刪除我的資料) and a booking they started since. Buttons they
+    press still work."""
+    silenced = (
+        ctx.is_one_to_one
+        and ctx.event_type == "message"
+        and ctx.handoff is not None
+        and ctx.interpretation.command not in WORKS_WHILE_SILENT
+        and ctx.conversation_state is None
+    )
+    if not silenced:
+        return next_()
     log.info(logfmt(handoff="silent", chat=short_id(ctx.user_id)))
-    return []
+    return "handoff.silent", []
+
+
+# --- listeners ------------------------------------------------------------------------------
+def register(dispatcher: Dispatcher, desk: Desk) -> None:
+    def handoff_by_button(ctx: EventContext) -> list[Message]:
+        return start_handoff(desk, ctx, "button")
+
+    dispatcher.add("handoff.start", handoff_by_button, postback_action("human"))
+
+
+def hand_over_by_words(desk: Desk):
+    """The `human` topic's action: typing 真人 hands over like the button does."""
+    return lambda ctx: start_handoff(desk, ctx, "words")
 
 
 def start_handoff(desk: Desk, ctx: EventContext, reason: str) -> list[Message]:
@@ -55,11 +105,16 @@ def start_handoff(desk: Desk, ctx: EventContext, reason: str) -> list[Message]:
     desk.end_conversations(ctx)
     if active_handoff(ctx) is not None:
         return [render.text(desk.say("handoff_already"))]
+    display_name = desk.display_name(ctx)  # before any insert: it may need a rerun
     handoff = _open_handoff(desk, ctx, reason)
     ctx.notify_staff(
         [
             _staff_card(
-                desk, ctx, handoff, desk.say("staff_handoff_title"), desk.say("staff_handoff_alt")
+                desk,
+                handoff,
+                display_name,
+                desk.say("staff_handoff_title"),
+                desk.say("staff_handoff_alt"),
             )
         ]
     )
@@ -73,23 +128,37 @@ def start_handoff(desk: Desk, ctx: EventContext, reason: str) -> list[Message]:
 def answer_urgent(desk: Desk, ctx: EventContext, word: str) -> list[Message]:
     """Never ignored: the patient is told to call (or 119), staff are alerted every time."""
     desk.end_conversations(ctx)
+    display_name = desk.display_name(ctx)  # before any insert: it may need a rerun
     handoff = active_handoff(ctx) or _open_handoff(desk, ctx, "urgent")
     title = desk.say("staff_urgent", word=word)
-    ctx.notify_staff([_staff_card(desk, ctx, handoff, title, title)])
+    ctx.notify_staff([_staff_card(desk, handoff, display_name, title, title)])
     log.warning(logfmt(handoff="urgent", chat=short_id(ctx.user_id), handoff_id=handoff.id))
     return [render.text(desk.say("urgent_reply"))]
 
 
-def resume_replies(desk: Desk, ctx: EventContext, handoff_id: str) -> list[Message]:
+def resume_replies(
+    desk: Desk, ctx: EventContext, handoff_id: str, audit: AuditActor | None = None
+) -> list[Message]:
     """Staff pressed 恢復自動回覆 (the caller checked they are staff)."""
-    handoff = ctx.session.get(HumanHandoff, int(handoff_id)) if handoff_id.isdigit() else None
-    now = ctx.clock.now()
-    if handoff is None or not handoff.is_silencing(now):
+    audit = audit or AuditActor(label=f"LINE {short_id(ctx.user_id)}", via=ctx.chat_id)
+    number = int(handoff_id) if handoff_id.isdigit() else None
+    if not end_handoff(ctx.session, number, ctx.user_id or ctx.chat_id, ctx.clock.now(), audit):
         return [render.text(desk.say("staff_resume_already"))]
-    handoff.ended_at = now
-    handoff.ended_by = ctx.user_id or ctx.chat_id
-    log.info(logfmt(handoff="resumed", handoff_id=handoff.id, by=short_id(ctx.user_id)))
     return [render.text(desk.say("staff_resumed"))]
+
+
+def end_handoff(
+    session: Session, handoff_id: int | None, by: str | None, now: dt.datetime, audit: AuditActor
+) -> bool:
+    """恢復自動回覆, from the LINE group or the console: False if it had already ended."""
+    handoff = session.get(HumanHandoff, handoff_id) if handoff_id is not None else None
+    if handoff is None or not handoff.is_silencing(now):
+        return False
+    handoff.ended_at = now
+    handoff.ended_by = (by or audit.label)[:64]
+    record_audit(session, now, audit, "handoff.resume", f"handoff:{handoff.id}")
+    log.info(logfmt(handoff="resumed", handoff_id=handoff.id, by=short_id(by)))
+    return True
 
 
 def _open_handoff(desk: Desk, ctx: EventContext, reason: str) -> HumanHandoff:
@@ -103,6 +172,7 @@ def _open_handoff(desk: Desk, ctx: EventContext, reason: str) -> HumanHandoff:
     )
     ctx.session.add(handoff)
     ctx.session.flush()
+    count_stat(ctx.session, "handoff_started", reason, at=now, tz=desk.clinic.tz)
     log.info(
         logfmt(handoff="started", reason=reason, chat=short_id(ctx.user_id), handoff_id=handoff.id)
     )
@@ -110,11 +180,11 @@ def _open_handoff(desk: Desk, ctx: EventContext, reason: str) -> HumanHandoff:
 
 
 def _staff_card(
-    desk: Desk, ctx: EventContext, handoff: HumanHandoff, title: str, alt_text: str
+    desk: Desk, handoff: HumanHandoff, display_name: str | None, title: str, alt_text: str
 ) -> Message:
     fields, buttons = desk.config.fields, desk.config.buttons
     rows = [
-        (fields.display_name, desk.display_name(ctx) or "-"),
+        (fields.display_name, display_name or "-"),
         (fields.silent_until, desk.when(handoff.silent_until)),
     ]
     resume = render.postback(

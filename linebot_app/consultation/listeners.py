@@ -1,86 +1,56 @@
-"""The consultation feature's listeners, most specific first. Register before topic routing
-and the catch-all placeholders (see `linebot_app.handlers.register_handlers`).
-
-Order matters: staff buttons; the staff group's own chatter (never answered); the patient's
-buttons (they work even while the bot is silent for a hand-over); 刪除我的資料; urgent words;
-我的預約; a booking in progress; and last the silence of a hand-over, which swallows what
-the patient types until staff resume automatic replies.
-"""
+"""The consultation feature wired into the dispatcher: its rules for every event and its
+listeners (see linebot_app/handlers/__init__.py for where they stand in the whole order)."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from linebot_app.bot import Bot
-from linebot_app.consultation import my_requests, privacy
+from linebot_app.consultation import handoff, my_requests, privacy, staff
 from linebot_app.consultation.booking import Booking
-from linebot_app.consultation.config import load_consultation_config
-from linebot_app.consultation.desk import Desk, TopicAnswers
-from linebot_app.consultation.handoff import answer_urgent, is_silenced, start_handoff, stay_silent
-from linebot_app.consultation.staff import staff_action
-from linebot_app.dispatch import EventContext, Matcher, Message, postback_action
+from linebot_app.consultation.desk import Desk
+from linebot_app.dispatch import Dispatcher, command, one_to_one, postback_action, text_message
+from linebot_app.services import Services
 
 
-def build_desk(bot: Bot) -> Desk:
-    config = load_consultation_config(bot.settings.config_dir)
-    topics = TopicAnswers(bot.settings, bot.clinic, lambda: getattr(bot, "replies", None))
-    return Desk(config, bot.clinic, bot.settings, topics)
-
-
-def register(bot: Bot) -> Desk:
-    desk = build_desk(bot)
-    booking = Booking(desk)
-    desk.conversation_enders.append(booking.forget)
-    bot.services["consultation"] = desk
-
-    def handoff_by_button(ctx: EventContext) -> list[Message]:
-        return start_handoff(desk, ctx, "button")
-
-    def handoff_by_words(ctx: EventContext) -> list[Message]:
-        return start_handoff(desk, ctx, "words")
-
-    def urgent(ctx: EventContext) -> list[Message]:
-        return answer_urgent(desk, ctx, desk.config.urgent_word_in(ctx.text) or "")
-
-    add = bot.dispatcher.add
-    add(postback_action("staff"), partial(staff_action, desk), "staff.action")
-    add(_in_staff_group(bot), _say_nothing, "staff.group_message")
-    add(postback_action("book"), booking.start, "booking.start")
-    add(postback_action("booking"), booking.on_button, "booking.step")
-    add(postback_action("human"), handoff_by_button, "handoff.start")
-    add(
-        postback_action("my_requests"), partial(my_requests.show_requests, desk), "my_requests.show"
-    )
-    add(postback_action("mybooking"), partial(my_requests.on_button, desk), "my_requests.button")
-    add(postback_action("privacy"), partial(privacy.on_button, desk), "privacy.button")
-    add(_command(desk, "delete_data"), partial(privacy.ask_to_delete, desk), "privacy.ask")
-    add(_urgent_words(desk), urgent, "handoff.urgent")
-    add(_command(desk, "my_requests"), partial(my_requests.show_requests, desk), "my_requests.text")
-    add(booking.in_progress, booking.on_text, "booking.conversation")
-    add(is_silenced, stay_silent, "handoff.silent")
-    bot.topic_actions["booking"] = booking.start
-    bot.topic_actions["human"] = handoff_by_words
+def build_desk(bot) -> Desk:
+    desk = Desk(bot.consultation, bot.clinic, bot.settings)
+    bot.services.desk = desk
     return desk
 
 
-def _text_in_one_to_one(ctx: EventContext) -> bool:
-    return ctx.is_one_to_one and ctx.event_type == "message" and ctx.message_type == "text"
+def register_rules(dispatcher: Dispatcher, desk: Desk) -> None:
+    """Middleware, in order: the staff group is silent; urgent words are always answered; a
+    hand-over keeps the bot quiet for that patient."""
+    dispatcher.use(staff.staff_group_is_silent(desk), "staff_group_is_silent")
+    dispatcher.use(handoff.urgent_words_are_always_answered(desk), "urgent_words")
+    dispatcher.use(handoff.silence_while_handed_over)
 
 
-def _command(desk: Desk, kind: str) -> Matcher:
-    return lambda ctx: _text_in_one_to_one(ctx) and desk.config.commands.matches(kind, ctx.text)
+def register_listeners(dispatcher: Dispatcher, desk: Desk, services: Services) -> None:
+    """Listeners, most specific first: staff buttons; the patient's buttons and commands;
+    the booking conversation; the hand-over button."""
+    booking = Booking(desk)
+    desk.conversation_enders.append(booking.forget)
+    services.topic_actions.book = booking.start
+    services.topic_actions.hand_over = handoff.hand_over_by_words(desk)
 
-
-def _urgent_words(desk: Desk) -> Matcher:
-    return lambda ctx: _text_in_one_to_one(ctx) and desk.config.urgent_word_in(ctx.text) is not None
-
-
-def _in_staff_group(bot: Bot) -> Matcher:
-    group = bot.settings.staff_group_id
-    return lambda ctx: (
-        bool(group) and ctx.event_type == "message" and ctx.source.get("groupId") == group
+    add = dispatcher.add
+    add("staff.action", partial(staff.staff_action, desk), postback_action("staff"))
+    add("privacy.button", partial(privacy.on_button, desk), postback_action("privacy"))
+    add(
+        "privacy.ask",
+        partial(privacy.ask_to_delete, desk),
+        one_to_one,
+        text_message,
+        command("delete_data"),
     )
-
-
-def _say_nothing(ctx: EventContext) -> list[Message]:
-    return []
+    add("my_requests.show", partial(my_requests.on_button, desk), postback_action("my_requests"))
+    add(
+        "my_requests.text",
+        partial(my_requests.show_requests, desk),
+        one_to_one,
+        text_message,
+        command("my_requests"),
+    )
+    booking.register(dispatcher)
+    handoff.register(dispatcher, desk)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from linebot_app.consultation import render
 from linebot_app.consultation.desk import Desk
 from linebot_app.consultation.models import ConsultationRequest, RequestStatus
 from linebot_app.consultation.requests import (
@@ -13,6 +12,7 @@ from linebot_app.consultation.requests import (
     requests_of,
 )
 from linebot_app.dispatch import EventContext, Message
+from linebot_app.line import render
 
 SHOWN = 10
 
@@ -41,15 +41,18 @@ def _bubble(desk: Desk, request: ConsultationRequest) -> dict:
         label = desk.config.buttons.cancel_request
         buttons.append(
             render.postback(
-                label, render.data(action="mybooking", op="cancel", req=request.id), label
+                label, render.data(action="my_requests", op="cancel", req=request.id), label
             )
         )
     return render.bubble(desk.say("my_request_title", id=request.id), rows, buttons)
 
 
 def on_button(desk: Desk, ctx: EventContext) -> list[Message]:
-    """`action=mybooking&op=cancel|cancel_yes|keep&req=<id>`, only for the patient's own."""
+    """`action=my_requests` shows them; `&op=cancel|cancel_yes|keep&req=<id>` acts on one,
+    only the patient's own."""
     op, number = ctx.postback_data.get("op", ""), ctx.postback_data.get("req", "")
+    if not op:
+        return show_requests(desk, ctx)
     request = lock_request(ctx.session, int(number)) if number.isdigit() else None
     if request is None or not ctx.user_id or request.user_id != ctx.user_id:
         return [render.text(desk.say("not_your_request"))]
@@ -63,12 +66,12 @@ def on_button(desk: Desk, ctx: EventContext) -> list[Message]:
         buttons = desk.config.buttons
         yes = render.postback(
             buttons.confirm_cancel_request,
-            render.data(action="mybooking", op="cancel_yes", req=request.id),
+            render.data(action="my_requests", op="cancel_yes", req=request.id),
             buttons.confirm_cancel_request,
         )
         keep = render.postback(
             buttons.keep_request,
-            render.data(action="mybooking", op="keep", req=request.id),
+            render.data(action="my_requests", op="keep", req=request.id),
             buttons.keep_request,
         )
         return [

@@ -36,15 +36,25 @@ def normalise_phone(text: str) -> str | None:
     return found[0] if found else None
 
 
+def find_phones(text: str) -> list[tuple[str, str]]:
+    """Every phone number in `text` (any country, as LINE patients type them): (E.164, the
+    characters it was read from). The one phone reader: booking uses it, masking too."""
+    return [
+        (phonenumbers.format_number(match.number, PhoneNumberFormat.E164), match.raw_string)
+        for match in phonenumbers.PhoneNumberMatcher(text, REGION)
+    ]
+
+
 def _find_phone(text: str) -> tuple[str, str] | None:
-    """(E.164, the characters it was read from) for the first acceptable number in `text`."""
-    for match in phonenumbers.PhoneNumberMatcher(text, REGION):
-        number = match.number
+    """(E.164, the characters it was read from) for the first acceptable number in `text`:
+    Taiwanese mobile and landline numbers."""
+    for e164, raw in find_phones(text):
+        number = phonenumbers.parse(e164)
         if (
             phonenumbers.region_code_for_number(number) == REGION
             and phonenumbers.number_type(number) in ACCEPTED_TYPES
         ):
-            return phonenumbers.format_number(number, PhoneNumberFormat.E164), match.raw_string
+            return e164, raw
     return None
 
 

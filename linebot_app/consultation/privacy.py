@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from linebot_app.consultation import render
 from linebot_app.consultation.desk import Desk
 from linebot_app.consultation.models import ConsultationRequest, HumanHandoff, RequestStatus
 from linebot_app.consultation.patient_input import display_phone
 from linebot_app.consultation.requests import Actor, change_status
 from linebot_app.dispatch import EventContext, Message
+from linebot_app.line import render
 from linebot_app.logs import logfmt, short_id
 from linebot_app.models import ConversationState, InboxEvent, InboxStatus, LineUser, OutboxPush
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import update
 
 from linebot_app.bot import Bot
-from linebot_app.consultation import render
+from linebot_app.clinic import when_text
 from linebot_app.consultation.config import Wording
 from linebot_app.consultation.models import ConsultationRequest
 from linebot_app.consultation.privacy import purge_expired_conversations, purge_unfollowed
 from linebot_app.consultation.requests import confirmed_between
+from linebot_app.line import render
 from linebot_app.logs import logfmt
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def send_reminders(bot: Bot, wording: Wording) -> DailyReport:
             ).rowcount
             if not claimed:
                 continue  # another run got it first
-            when = render.when(request.appointment_at, bot.clinic.tz)
+            when = when_text(request.appointment_at, bot.clinic.tz)
             message = render.text(wording.say("reminder", when=when))
             push = bot.outbox.enqueue(
                 session, request.user_id, [message], now, f"reminder:{request.id}"

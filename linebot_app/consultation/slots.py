@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from linebot_app.clinic import ClinicConfig
+from linebot_app.clinic import ClinicConfig, day_text, when_text
 from linebot_app.consultation.config import ConsultationConfig
-from linebot_app.consultation.render import PICKER_FORMAT, day, when
+from linebot_app.line.render import PICKER_FORMAT
 
 INITIAL_STEP_MINUTES = 30
 
@@ -54,20 +54,20 @@ def check_preferred_time(
     window = booking_window(now, clinic, config)
     tz = clinic.tz
     if moment <= clinic.local(now):
-        return SlotCheck(None, "time_past", {"when": when(moment, tz)})
+        return SlotCheck(None, "time_past", {"when": when_text(moment, tz)})
     if moment < window.earliest:
-        return SlotCheck(None, "time_too_soon", {"earliest": when(window.earliest, tz)})
+        return SlotCheck(None, "time_too_soon", {"earliest": when_text(window.earliest, tz)})
     if moment > window.latest:
-        return SlotCheck(None, "time_too_far", {"latest": day(window.latest, tz)})
+        return SlotCheck(None, "time_too_far", {"latest": day_text(window.latest, tz)})
     ranges = clinic.ranges_on(moment.date())
     if not ranges:
-        return SlotCheck(None, "time_closed_day", {"date": day(moment, tz)})
+        return SlotCheck(None, "time_closed_day", {"date": day_text(moment, tz)})
     if not clinic.is_open(moment):
         return SlotCheck(
             None,
             "time_outside_hours",
             {
-                "date": day(moment, tz),
+                "date": day_text(moment, tz),
                 "time": f"{moment:%H:%M}",
                 "ranges": "、".join(r.label() for r in ranges),
             },

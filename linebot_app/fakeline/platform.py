@@ -39,6 +39,7 @@ CHAT_ID = re.compile(r"^[UCR][0-9a-f]{32}$")
 USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 QUOTABLE_TYPES = {"text", "textV2", "sticker", "image", "video"}
 RETRY_KEY_TTL_MS = 24 * 3600 * 1000
+MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
 TINY_PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
     "0000000d49444154789c63f8cfc0f01f0005000201a5f2b0a70000000049454e44ae426082"
@@ -48,6 +49,8 @@ TINY_PNG = bytes.fromhex(
 ROUTES = [
     ("POST", "/v2/bot/message/reply", "_reply"),
     ("POST", "/v2/bot/message/push", "_push"),
+    ("GET", "/v2/bot/message/quota", "_quota"),
+    ("GET", "/v2/bot/message/quota/consumption", "_quota_consumption"),
     ("POST", "/v2/bot/message/validate/reply", "_accept"),
     ("POST", "/v2/bot/message/validate/push", "_accept"),
     ("POST", "/v2/bot/chat/loading/start", "_loading"),
@@ -124,6 +127,8 @@ class FakeLinePlatform(ev.EventBuilders):
         self._retry_keys: dict[str, tuple[str, list[dict[str, str]], int]] = {}
         self._profiles: dict[str, Profile] = {}
         self._contents: dict[str, tuple[str, bytes]] = {}
+        self._quota_limit: int | None = None  # None: no target limit (type "none")
+        self._quota_usage = 0
 
     @property
     def schema_checked(self) -> bool:
@@ -210,6 +215,21 @@ class FakeLinePlatform(ev.EventBuilders):
     def drop_response_next(self, path_prefix: str, times: int = 1) -> None:
         """Process the next call under `path_prefix` (it IS delivered) but answer 500."""
         self._faults.drop(path_prefix, times)
+
+    def set_message_quota(self, limit: int | None, usage: int | None = None) -> None:
+        """The month's push limit (None: unlimited) and, optionally, what is used of it.
+
+        A push beyond it is refused with LINE's 429 "You have reached your monthly limit."
+        """
+        with self._cond:
+            self._quota_limit = limit
+            if usage is not None:
+                self._quota_usage = usage
+
+    @property
+    def quota_usage(self) -> int:
+        with self._cond:
+            return self._quota_usage
 
     def issue_reply_token(self, chat_id: str) -> str:
         token = self.ids.reply_token()
@@ -368,10 +388,21 @@ class FakeLinePlatform(ev.EventBuilders):
         to = str(body.get("to", ""))
         if not CHAT_ID.match(to):
             return error(400, "The property, 'to', in the request body is invalid")
+        if self._quota_limit is not None and self._quota_usage >= self._quota_limit:
+            return error(429, MONTHLY_LIMIT_MESSAGE)  # nothing sent; LINE never retries it
+        self._quota_usage += 1  # one recipient (the fake's groups have one member)
         sent = self._deliver(to, "push", body.get("messages", []))
         if key is not None:
             self._retry_keys[key] = (call.request_id, sent, self.now_ms())
         return ok({"sentMessages": sent})
+
+    def _quota(self, call: _Call) -> ApiResponse:
+        if self._quota_limit is None:
+            return ok({"type": "none"})
+        return ok({"type": "limited", "value": self._quota_limit})
+
+    def _quota_consumption(self, call: _Call) -> ApiResponse:
+        return ok({"totalUsage": self._quota_usage})
 
     def _loading(self, call: _Call) -> ApiResponse:
         body = _object(call.json)

@@ -13,9 +13,10 @@ from PIL import Image, UnidentifiedImageError
 
 from linebot_app.fakeline.ids import IdSource
 from linebot_app.fakeline.responses import NOT_FOUND, ApiResponse, error, ok
+from linebot_app.line.limits import RICH_MENU_MAX_IMAGE_BYTES
 
 IMAGE_TYPES = ("image/png", "image/jpeg")
-MAX_IMAGE_BYTES = 1024 * 1024
+MAX_IMAGE_BYTES = RICH_MENU_MAX_IMAGE_BYTES
 
 
 @dataclass

@@ -1,17 +1,32 @@
-"""Which handler answers which event, in order: the first matching listener wins.
+"""The whole order in one place: rules for every event (middleware), then listeners, most
+specific first. `Dispatcher.check()` refuses a listener that can never fire;
+`flask --app linebot_app listeners` prints the final order.
 
-Feature packages register their listeners here, most specific first (a conversation in
-progress before topic routing, topic routing before the catch-all placeholders).
+A new rule for every event: a middleware, added in the chain below. A new handler: a listener
+in its feature's `register`, placed here. A new booking step: a state in
+consultation/booking.py's Conversation.
 """
 
 from __future__ import annotations
 
-from linebot_app.bot import Bot
+from typing import TYPE_CHECKING
+
 from linebot_app.consultation import listeners as consultation
 from linebot_app.handlers import basic, topics
 
+if TYPE_CHECKING:
+    from linebot_app.bot import Bot
+
 
 def register_handlers(bot: Bot) -> None:
-    consultation.register(bot)  # staff buttons, booking, 我的預約, hand-over silence
-    topics.register(bot.dispatcher, bot.replies, bot.clinic)
-    basic.register(bot)
+    dispatcher = bot.dispatcher
+    desk = consultation.build_desk(bot)
+    # Middleware: staff group silent → urgent words answered → hand-over silence.
+    consultation.register_rules(dispatcher, desk)
+    # Listeners: staff buttons, the patient's buttons and commands, booking, hand-over button …
+    consultation.register_listeners(dispatcher, desk, bot.services)
+    # … topic questions and buttons, greeting, stickers …
+    topics.register(dispatcher)
+    # … and last, unfollow bookkeeping and text in groups.
+    basic.register(dispatcher, lambda: bot.content.say("placeholder_reply"))
+    dispatcher.check()

@@ -1,27 +1,21 @@
-"""Baseline handlers: follow/unfollow bookkeeping, a welcome, and a placeholder for text.
-
-Later features register more specific listeners before these.
-"""
+"""Baseline listeners, registered last: unfollow bookkeeping and a short answer to text in a
+group or room (the topic listeners answer 1:1 chats; a follow gets the greeting card there)."""
 
 from __future__ import annotations
 
-from linebot_app.bot import Bot
-from linebot_app.dispatch import EventContext, event_type, message_type
-from linebot_app.users import mark_followed, mark_unfollowed
+from collections.abc import Callable
+
+from linebot_app.dispatch import Dispatcher, EventContext, Message, event_type, text_message
+from linebot_app.users import mark_unfollowed
 
 
-def register(bot: Bot) -> None:
-    def welcome(ctx: EventContext) -> list[dict]:
-        mark_followed(ctx)
-        return [{"type": "text", "text": bot.messages.say("welcome", bot.clinic)}]
-
-    def unfollowed(ctx: EventContext) -> list[dict]:
+def register(dispatcher: Dispatcher, placeholder_text: Callable[[], str]) -> None:
+    def unfollowed(ctx: EventContext) -> list[Message]:
         mark_unfollowed(ctx)
         return []
 
-    def placeholder(ctx: EventContext) -> list[dict]:
-        return [{"type": "text", "text": bot.messages.say("placeholder_reply", bot.clinic)}]
+    def placeholder(ctx: EventContext) -> list[Message]:
+        return [{"type": "text", "text": placeholder_text()}]
 
-    bot.dispatcher.add(event_type("follow"), welcome, "welcome")
-    bot.dispatcher.add(event_type("unfollow"), unfollowed, "unfollowed")
-    bot.dispatcher.add(message_type("text"), placeholder, "placeholder")
+    dispatcher.add("unfollowed", unfollowed, event_type("unfollow"))
+    dispatcher.add("placeholder", placeholder, text_message)

@@ -15,19 +15,31 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from linebot_app.line.limits import (
+    MAX_ACTION_LABEL,
+    MAX_CHAT_BAR_TEXT,
+    MAX_DISPLAY_TEXT,
+    MAX_MESSAGE_ACTION_TEXT,
+    MAX_POSTBACK_DATA,
+    MAX_RICH_MENU_AREAS,
+    MAX_RICH_MENU_NAME,
+    MAX_URI,
+    RICH_MENU_MAX_WIDTH,
+    RICH_MENU_MIN_ASPECT_RATIO,
+    RICH_MENU_MIN_HEIGHT,
+    RICH_MENU_MIN_WIDTH,
+    URI_SCHEMES,
+)
 from linebot_app.yaml_config import ConfigError, describe_validation_error, read_yaml
 
 # LINE's limits (Messaging API reference: rich menu object, action objects).
-MIN_WIDTH, MAX_WIDTH, MIN_HEIGHT, MIN_ASPECT_RATIO = 800, 2500, 250, 1.45
-MAX_CHAT_BAR_TEXT = 14
-MAX_AREAS = 20
-MAX_ACTION_LABEL = 20
-MAX_POSTBACK_DATA = 300
-MAX_DISPLAY_TEXT = 300
-MAX_MESSAGE_TEXT = 300
-MAX_URI = 1000
-MAX_NAME = 300
-URI_SCHEMES = ("http://", "https://", "line://", "tel:")
+MIN_WIDTH, MAX_WIDTH = RICH_MENU_MIN_WIDTH, RICH_MENU_MAX_WIDTH
+MIN_HEIGHT, MIN_ASPECT_RATIO = RICH_MENU_MIN_HEIGHT, RICH_MENU_MIN_ASPECT_RATIO
+MAX_AREAS, MAX_NAME, MAX_MESSAGE_TEXT = (
+    MAX_RICH_MENU_AREAS,
+    MAX_RICH_MENU_NAME,
+    MAX_MESSAGE_ACTION_TEXT,
+)
 HASH_LENGTH = 12
 
 _HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from linebot_app.line.limits import RICH_MENU_MAX_IMAGE_BYTES
 from linebot_app.richmenu.config import MAX_WIDTH, MIN_ASPECT_RATIO, MIN_HEIGHT, MIN_WIDTH
 
-MAX_IMAGE_BYTES = 1024 * 1024
+MAX_IMAGE_BYTES = RICH_MENU_MAX_IMAGE_BYTES
 CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
 # PNG text chunk holding RichMenuConfig.look_fingerprint() of the config the image was drawn from.
 LOOK_KEY = "richmenu-look"

@@ -14,6 +14,7 @@ from sqlalchemy import Integer, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from linebot_app.consultation.patient_input import find_phones
 from linebot_app.models import Base, BigId
 from linebot_app.routing.normalise import normalise
 
@@ -22,24 +23,20 @@ _MASKS = (
     (re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE), "<url>"),
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<email>"),
     (re.compile(r"(?<![A-Za-z0-9])[A-Za-z][12]\d{8}(?!\d)"), "<id>"),  # Taiwanese national ID
-    # Phone numbers: +886 / 09xx / 0x landlines, with spaces, dots, dashes or brackets inside.
-    (
-        re.compile(
-            r"(?<![\d+])(?:\+?886[\s.-]?|\(?0\d{1,3}\)?[\s.-]?)\d{2,4}[\s.-]?\d{3,4}"
-            r"(?:[\s.-]?\d{2,4})?(?!\d)"
-        ),
-        "<phone>",
-    ),
-    (re.compile(r"\d(?:[\s.-]?\d){5,}"), "<number>"),  # any other run of 6+ digits
 )
+_LONG_NUMBER = (re.compile(r"\d(?:[\s.-]?\d){5,}"), "<number>")  # any other 6+ digits
 
 
 def mask_personal_data(text: str) -> str:
-    """`text` with contact details and long numbers replaced by <phone>, <email>, ... markers."""
+    """`text` with contact details and long numbers replaced by <phone>, <email>, ... markers.
+    Phones are found by the same reader as the booking's (phonenumbers)."""
     masked = unicodedata.normalize("NFKC", text)
     for pattern, marker in _MASKS:
         masked = pattern.sub(marker, masked)
-    return masked
+    for _, raw in find_phones(masked):
+        masked = masked.replace(raw, "<phone>")
+    pattern, marker = _LONG_NUMBER
+    return pattern.sub(marker, masked)
 
 
 class UnmatchedMessage(Base):

@@ -21,6 +21,7 @@ from linebot_app.cards import (
 )
 from linebot_app.clinic import load_clinic
 from linebot_app.sandbox.chats import PATIENT_NAME
+from linebot_app.wording import say
 from linebot_app.yaml_config import ConfigError
 
 CAROUSEL_SAMPLE = ["side_effects", "safety", "price"]
@@ -56,7 +57,7 @@ def build_gallery(replies_dir: Path, config_dir: Path) -> Gallery:
     cards = [
         GalleryCard(
             key=name,
-            title=card.title.replace("{clinic}", clinic.name),
+            title=say(card.title, clinic),
             source=f"replies/{name}.yaml",
             messages=render_topic(name, library, clinic),
             kind=card.kind,

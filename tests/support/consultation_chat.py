@@ -42,7 +42,7 @@ def wait_handled(running, event: dict, timeout: float = 10.0) -> InboxEvent:
                 return row
         if time.monotonic() > deadline:
             raise TimeoutError(f"event not handled: {row and row.status}")
-        running.wait_idle(1.0)
+        running.worker.wait_idle(1.0)  # bounded by the deadline above, not by this wait
         time.sleep(0.01)
 
 

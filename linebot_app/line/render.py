@@ -1,5 +1,6 @@
-"""LINE message objects (JSON dicts) used by this feature: text with quick replies, postback and
-datetimepicker actions, and one plain Flex bubble layout (title, label/value rows, buttons).
+"""Builders for LINE message objects and actions (JSON dicts), used by every feature: text with
+quick replies, postback (one builder), datetimepicker and URI actions, and one plain Flex
+bubble layout (title, label/value rows, buttons). Limits come from `linebot_app.line.limits`.
 
 Personal values (names, phones) are always their own text component, so deletion can find the
 copies kept in the push outbox by exact JSON value.
@@ -11,27 +12,33 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from linebot_app.clinic import WEEKDAY_NAMES_ZH, WEEKDAYS
+from linebot_app.line.limits import (
+    MAX_ALT_TEXT,
+    MAX_BUBBLES,
+    MAX_DISPLAY_TEXT,
+    MAX_POSTBACK_DATA,
+    MAX_QUICK_REPLY_ITEMS,
+    MAX_TEXT,
+)
 
 Message = dict[str, Any]
 PICKER_FORMAT = "%Y-%m-%dT%H:%M"
-MAX_DATA = 300
-MAX_ALT_TEXT = 1500
-MAX_TEXT = 5000
 
 
 def data(**fields: object) -> str:
     """Postback data as a query string (LINE allows 300 characters); None values are left out."""
     encoded = urlencode({k: v for k, v in fields.items() if v is not None})
-    if len(encoded) > MAX_DATA:
-        raise ValueError(f"postback data longer than {MAX_DATA} characters: {encoded[:60]}...")
+    if len(encoded) > MAX_POSTBACK_DATA:
+        raise ValueError(
+            f"postback data longer than {MAX_POSTBACK_DATA} characters: {encoded[:60]}..."
+        )
     return encoded
 
 
 def postback(label: str, postback_data: str, display_text: str | None = None) -> dict:
     action = {"type": "postback", "label": label, "data": postback_data}
     if display_text:
-        action["displayText"] = display_text[:300]
+        action["displayText"] = display_text[:MAX_DISPLAY_TEXT]
     return action
 
 
@@ -59,20 +66,22 @@ def uri(label: str, target: str) -> dict:
     return {"type": "uri", "label": label, "uri": target}
 
 
+def quick_reply(actions: list[dict]) -> dict:
+    """A quickReply object: one item per action, at most LINE's 13."""
+    return {"items": [{"type": "action", "action": a} for a in actions[:MAX_QUICK_REPLY_ITEMS]]}
+
+
 def text(body: str, quick: list[dict] | None = None) -> Message:
     message: Message = {"type": "text", "text": body[:MAX_TEXT]}
     if quick:
-        message["quickReply"] = {"items": [{"type": "action", "action": a} for a in quick[:13]]}
+        message["quickReply"] = quick_reply(quick)
     return message
 
 
 def with_quick_reply(messages: list[Message], quick: list[dict]) -> list[Message]:
     """Quick replies show under the last message only."""
     if messages and quick:
-        messages[-1] = {
-            **messages[-1],
-            "quickReply": {"items": [{"type": "action", "action": a} for a in quick[:13]]},
-        }
+        messages[-1] = {**messages[-1], "quickReply": quick_reply(quick)}
     return messages
 
 
@@ -127,16 +136,4 @@ def flex(alt_text: str, contents: dict) -> Message:
 
 
 def carousel(alt_text: str, bubbles: list[dict]) -> Message:
-    return flex(alt_text, {"type": "carousel", "contents": bubbles[:12]})
-
-
-def when(moment: dt.datetime, tz) -> str:
-    """'12/5（週六）14:00' in the clinic's time zone."""
-    local = moment.astimezone(tz)
-    weekday = WEEKDAY_NAMES_ZH[WEEKDAYS[local.weekday()]]
-    return f"{local.month}/{local.day}（{weekday}）{local:%H:%M}"
-
-
-def day(moment: dt.datetime, tz) -> str:
-    local = moment.astimezone(tz)
-    return f"{local.month}/{local.day}（{WEEKDAY_NAMES_ZH[WEEKDAYS[local.weekday()]]}）"
+    return flex(alt_text, {"type": "carousel", "contents": bubbles[:MAX_BUBBLES]})

@@ -23,6 +23,15 @@ MAX_POSTBACK_DATA = 300
 MAX_DISPLAY_TEXT = 300
 MAX_URI = 1000
 URI_SCHEMES = ("https://", "http://", "tel:", "line://")
+# Rich menus (rich menu object, and the actions of its areas).
+RICH_MENU_MIN_WIDTH, RICH_MENU_MAX_WIDTH, RICH_MENU_MIN_HEIGHT = 800, 2500, 250
+RICH_MENU_MIN_ASPECT_RATIO = 1.45
+RICH_MENU_MAX_IMAGE_BYTES = 1024 * 1024
+MAX_CHAT_BAR_TEXT = 14
+MAX_RICH_MENU_AREAS = 20
+MAX_RICH_MENU_NAME = 300
+MAX_ACTION_LABEL = 20  # actions outside Flex (rich menu areas, templates)
+MAX_MESSAGE_ACTION_TEXT = 300
 
 
 def utf16_length(text: str) -> int:

@@ -1,15 +1,18 @@
-"""Event dispatch: a small ordered registry of (matcher → handler), in the spirit of Bolt listeners.
+"""The context one event is handled in: the raw event, the open session, typed services, and
+what is loaded once per event (the conversation state, an active hand-over, the interpretation).
 
 A handler is a plain function `handler(ctx: EventContext) -> list[dict] | None`. It returns the
 LINE message objects (JSON dicts, camelCase, at most 5) to reply with, or None/[] for no reply.
 It never talks HTTP: pushes (to staff, to a patient) are queued with `ctx.push(...)` and sent by
-the worker after the handler's database work has been committed.
+the worker after the handler's database work has been committed. LINE is never called inside
+the handler's transaction (the LINE client refuses): what a handler needs from LINE, such as the
+patient's display name, is fetched before (see `display_name()`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -19,13 +22,19 @@ if TYPE_CHECKING:
 
     from linebot_app.clinic import ClinicConfig
     from linebot_app.clock import Clock
+    from linebot_app.services import Services
     from linebot_app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
-Handler = Callable[["EventContext"], "list[Message] | None"]
-Matcher = Callable[["EventContext"], bool]
+
+
+class NeedsDisplayName(Exception):
+    """Raised inside a handler that needs the patient's LINE name when it is not known yet: the
+    worker rolls the transaction back, asks LINE outside it, and runs the handler again. Ask
+    for the name before inserting anything (a rolled-back insert still spends a PostgreSQL
+    sequence number, and a request number would be skipped)."""
 
 
 @dataclass
@@ -43,10 +52,10 @@ class EventContext:
     clinic: ClinicConfig
     settings: Settings
     clock: Clock
-    services: dict[str, Any] = field(default_factory=dict)
+    services: Services
     pushes: list[PendingPush] = field(default_factory=list)
-    # The patient's LINE name when it was fetched before the handler's transaction (follow events):
-    # a LINE API call inside the transaction would hold SQLite's write lock for its latency.
+    # The patient's LINE name when it was fetched before the handler's transaction: a LINE API
+    # call inside the transaction would hold SQLite's write lock for its latency.
     prefetched_display_name: str | None = None
     display_name_prefetched: bool = False  # True even when LINE gave no name: do not ask again
 
@@ -100,6 +109,44 @@ class EventContext:
             return {}
         return self.event.get("postback", {}).get("params") or {}
 
+    # --- loaded once per event -------------------------------------------------------------
+    @functools.cached_property
+    def conversation_state(self):
+        """The chat's ConversationState row (a conversation in progress), or None."""
+        from linebot_app.models import ConversationState
+
+        return self.session.get(ConversationState, self.chat_id) if self.chat_id else None
+
+    @functools.cached_property
+    def handoff(self):
+        """The patient's hand-over that keeps the bot silent now, or None."""
+        from linebot_app.consultation.handoff import active_handoff
+
+        return active_handoff(self)
+
+    @functools.cached_property
+    def interpretation(self):
+        """What the patient's text means (see linebot_app.routing.interpret), computed once."""
+        state = self.conversation_state.state if self.conversation_state is not None else None
+        return self.services.understanding.interpret(self.text, self.clock.now(), state)
+
+    def display_name(self) -> str | None:
+        """The patient's LINE name (personal data, never logged): the one fetched before the
+        transaction, else the one stored on their LineUser row; raises NeedsDisplayName when
+        neither is known, so the worker fetches it outside the transaction and runs again."""
+        from linebot_app.models import LineUser
+
+        if not self.user_id:
+            return None
+        user = self.session.get(LineUser, self.user_id)
+        if self.display_name_prefetched:
+            if user is not None and self.prefetched_display_name:
+                user.display_name = self.prefetched_display_name
+            return self.prefetched_display_name or (user.display_name if user else None)
+        if user is not None and user.display_name:
+            return user.display_name
+        raise NeedsDisplayName(self.user_id)
+
     # --- what to do besides replying ------------------------------------------------------
     def push(self, to: str, messages: list[Message]) -> None:
         self.pushes.append(PendingPush(to=to, messages=messages))
@@ -111,51 +158,3 @@ class EventContext:
             return False
         self.push(self.settings.staff_group_id, messages)
         return True
-
-
-# --- matchers --------------------------------------------------------------------------------
-def event_type(name: str) -> Matcher:
-    return lambda ctx: ctx.event_type == name
-
-
-def message_type(name: str) -> Matcher:
-    return lambda ctx: ctx.event_type == "message" and ctx.message_type == name
-
-
-def postback_action(action: str) -> Matcher:
-    return lambda ctx: ctx.postback_data.get("action") == action
-
-
-@dataclass
-class Listener:
-    name: str
-    matcher: Matcher
-    handler: Handler
-
-
-class Dispatcher:
-    """Ordered listeners; the first whose matcher accepts the event handles it."""
-
-    def __init__(self) -> None:
-        self.listeners: list[Listener] = []
-
-    def add(self, matcher: Matcher, handler: Handler, name: str | None = None) -> None:
-        self.listeners.append(Listener(name or handler.__name__, matcher, handler))
-
-    def on(self, matcher: Matcher) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.add(matcher, handler)
-            return handler
-
-        return register
-
-    def find(self, ctx: EventContext) -> Listener | None:
-        return next((lst for lst in self.listeners if lst.matcher(ctx)), None)
-
-    def dispatch(self, ctx: EventContext) -> tuple[str, list[Message]]:
-        """Run the matching handler; returns (listener name or 'unhandled', reply messages)."""
-        listener = self.find(ctx)
-        if listener is None:
-            log.info("no handler for event type=%s; acknowledged", ctx.event_type)
-            return "unhandled", []
-        return listener.name, list(listener.handler(ctx) or [])
