@@ -76,7 +76,7 @@ def test_urgent_words_in_any_script_width_or_spacing(understanding, text):
 
 
 def test_urgent_even_in_the_middle_of_a_booking(understanding):
-    assert read(understanding, "救命 我呼吸困難", state="booking").intent == "urgent"
+    assert read(understanding, "救命 我呼吸困難", state="time").intent == "urgent"
 
 
 def test_not_urgent_is_not_urgent(understanding):
@@ -134,5 +134,5 @@ def test_off_topic_chat_gets_no_card(understanding, text):
 def test_commands_in_any_script(understanding):
     assert read(understanding, "我的预约").intent == "my_requests"
     assert read(understanding, "刪除我的資料").intent == "delete_data"
-    assert read(understanding, "算了", state="booking").intent == "cancel_request"
+    assert read(understanding, "算了", state="name").intent == "cancel_request"
     assert read(understanding, "算了").intent != "cancel_request"

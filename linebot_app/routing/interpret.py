@@ -1,5 +1,6 @@
-"""The understanding step: one interpretation per message, read by matchers and handlers so
-they never re-route raw text (see docs/dispatch.md for what matchers may rely on)."""
+"""A keywords-only understanding step (topics, command words, urgent words), for tests that
+build the services by hand. The bot uses `linebot_app.understanding` (docs/understanding.md),
+which provides the same attributes (see docs/dispatch.md for what matchers may rely on)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ class Interpretation:
     topic_names: tuple[str, ...] = ()  # topics asked, in the order asked
     command: str | None = None  # one of COMMANDS: the whole message is that command word
     urgent_word: str | None = None  # a word of config/consultation.yaml's urgent_words
+
+    @property
+    def band(self) -> str:
+        """As the understanding step's: cards when topics were found, else the fallback."""
+        return "answer" if self.topic_names else "fallback"
 
     @property
     def intent(self) -> str:

@@ -67,10 +67,16 @@ def normalise(text: str) -> str:
     return normalise_with_breaks(text).normalised
 
 
+def fold_width(text: str) -> str:
+    """Fullwidth → halfwidth (NFKC) only: what masking needs to see ０９１２ as digits while
+    keeping the patient's own wording for staff to read."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def fold(text: str) -> str:
     """NFKC, case-folded, Simplified → Traditional; punctuation and spacing kept (for reading
     details such as phone numbers and times, where the separators matter)."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = fold_width(text).casefold()
     return text if text.isascii() else text.translate(_chinese_table())
 
 

@@ -172,7 +172,11 @@ class Understanding:
 
     # --- the pipeline ---------------------------------------------------------------------
     def interpret(self, text: str, now: dt.datetime, state: str | None = None) -> Interpretation:
-        """`state`: the chat's conversation (e.g. "booking"), if one is in progress."""
+        """`state`: the state of the chat's conversation in progress (a booking step), if any."""
+        if not text.strip():
+            return Interpretation(
+                text=text, normalised="", intent=I.OFFTOPIC, topics=(), band=FALLBACK
+            )
         clauses = normalise_with_breaks(text)
         normalised = clauses.normalised
         negations = negated_spans(clauses)
@@ -405,7 +409,7 @@ class Understanding:
         if vocabulary.move.asked(normalised, negations) or _moves_to_a_time(normalised):
             return I.MOVE
         if vocabulary.cancel.asked(normalised, negations) or (
-            state == "booking" and vocabulary.flow_cancel.equals(normalised)
+            state is not None and vocabulary.flow_cancel.equals(normalised)
         ):
             return I.CANCEL
         if vocabulary.my_requests.asked(normalised, negations):
