@@ -13,11 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from linebot_app.consultation.booking_questions import NAME, PHONE, SERVICE, TIME
+from linebot_app.consultation.booking_questions import NAME, PHONE, SERVICE, TIME, TIME_HINT
 from linebot_app.consultation.slots import booking_window, check_preferred_time
 from linebot_app.line.render import PICKER_FORMAT
-
-TIME_HINT = "time_hint"  # flow data: where the date picker opens (ISO), not an answer
 
 
 @dataclass
@@ -53,7 +51,7 @@ def prefill(data: dict, entities, desk, now: dt.datetime) -> Prefill:
         result.problem, result.values = check.problem, check.values
     hint = moment or entities.when.picker_initial(clinic.tz)
     if hint is not None:
-        data[TIME_HINT] = _first_open_from(hint, clinic).isoformat()
+        data[TIME_HINT] = first_open_from(hint, clinic).isoformat()
     return result
 
 
@@ -73,7 +71,7 @@ def _moment(when, now: dt.datetime, desk) -> dt.datetime | None:
     return None
 
 
-def _first_open_from(moment: dt.datetime, clinic) -> dt.datetime:
+def first_open_from(moment: dt.datetime, clinic) -> dt.datetime:
     """A period's start moved to the clinic's first opening that day (下午 → 14:00 after the
     lunch break), or left as it is when the clinic is closed then."""
     if clinic.is_open(moment):
@@ -82,13 +80,3 @@ def _first_open_from(moment: dt.datetime, clinic) -> dt.datetime:
     if opening is not None and opening.date() == moment.astimezone(clinic.tz).date():
         return opening
     return moment
-
-
-def picker_initial(data: dict, window) -> dt.datetime:
-    """Where the booking's picker opens: the patient's hint when it lies in the window."""
-    hint = data.get(TIME_HINT)
-    if hint:
-        moment = dt.datetime.fromisoformat(hint)
-        if window.earliest <= moment <= window.latest:
-            return moment
-    return window.initial

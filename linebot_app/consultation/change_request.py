@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from linebot_app.consultation.booking_prefill import first_open_from
 from linebot_app.consultation.desk import Desk
 from linebot_app.consultation.models import ConsultationRequest, RequestStatus, StatusChange
 from linebot_app.consultation.requests import lock_request, requests_of
@@ -39,6 +40,7 @@ asks_to_cancel_or_move = Matcher(
     "intent=cancel_request|move_request",
     lambda ctx: ctx.interpretation.intent in CHANGE_INTENTS,
 )
+__all__ = ["asks_to_cancel_or_move", "move_request", "on_button", "on_words", "register"]
 
 
 def register(dispatcher: Dispatcher, desk: Desk) -> None:
@@ -73,6 +75,7 @@ def on_words(desk: Desk, ctx: EventContext) -> list[Message]:
     if not found:
         return [render.text(_say(desk, ctx, "no_open_request"), [desk.book_button()])]
     said = ctx.interpretation.entities.when.picker_initial(desk.clinic.tz)
+    said = first_open_from(said, desk.clinic) if said is not None else None
     bubbles = [_bubble(desk, ctx, request, said) for request in found]
     alt = _say(desk, ctx, "open_request_alt", id=found[0].id)
     if len(bubbles) == 1:
