@@ -20,9 +20,9 @@ from linebot_app.outbox import Outbox
 from linebot_app.quota import QuotaGate
 from linebot_app.review.gate import ReviewGate
 from linebot_app.review.live import LiveCards
-from linebot_app.routing.interpret import KeywordUnderstanding
 from linebot_app.services import Services
 from linebot_app.settings import Settings
+from linebot_app.understanding.interpretation import Understanding, load_model
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,13 @@ class Bot:
         )
         self.services = Services(
             line=self.line,
-            understanding=KeywordUnderstanding(self.replies, self.consultation),
+            understanding=Understanding(
+                self.replies,
+                self.consultation,
+                self.content.understanding,
+                self.clinic.tz,
+                load_model(self.settings.replies_dir),
+            ),
             topics=TopicCards(
                 self.replies,
                 self.clinic,

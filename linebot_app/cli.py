@@ -111,6 +111,20 @@ def unmatched_command(limit: int) -> None:
         for row in rows:
             local = bot.clinic.local(row.last_seen)
             click.echo(f"{row.count:5d}  {local:%Y-%m-%d %H:%M}  {row.sample_text}")
+        _clarified(bot, session, limit)
+
+
+def _clarified(bot, session, limit: int) -> None:
+    """Clarifying questions and the topic the patient tapped: examples to add to replies/."""
+    from linebot_app.understanding.clarifications import answered_questions
+
+    answered = answered_questions(session, limit)
+    if not answered:
+        return
+    click.echo("\nasked back (您是想問…嗎？) and what the patient tapped: candidate examples")
+    for row in answered:
+        local = bot.clinic.local(row.chosen_at)
+        click.echo(f"{row.chosen_topic:>13}  {local:%Y-%m-%d %H:%M}  {row.sample_text}")
 
 
 class LazyGroup(click.Group):
@@ -146,5 +160,12 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(inbox_cli)
     app.cli.add_command(check_content_command)
     app.cli.add_command(unmatched_command)
+    app.cli.add_command(
+        LazyGroup(
+            "understanding",
+            "linebot_app.understanding.cli:understanding_cli",
+            help="The understanding step: train the topic classifier.",
+        )
+    )
     app.cli.add_command(listeners_command)
     register_consultation_cli(app)

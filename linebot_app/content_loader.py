@@ -1,10 +1,10 @@
 """Every YAML file the bot reads, loaded and checked in one place, inside the start-up check.
 
-`load_content()` reads config/clinic.yaml, config/messages.yaml, config/consultation.yaml and
-the reply cards (with config/style.yaml and config/banned_words.yaml), and collects the
-problems of all of them (schema errors naming file and field, banned wording in any sentence a
-patient can read, the cards' own rules) before refusing with one ConfigError, so a typo
-anywhere is listed with the rest.
+`load_content()` reads config/clinic.yaml, config/messages.yaml, config/consultation.yaml,
+config/understanding.yaml and the reply cards (with config/style.yaml and
+config/banned_words.yaml), and collects the problems of all of them (schema errors naming file
+and field, banned wording in any sentence a patient can read, the cards' own rules) before
+refusing with one ConfigError, so a typo anywhere is listed with the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from linebot_app.cards.check import check_library, find_banned
 from linebot_app.cards.content import ReplyLibrary, load_replies
 from linebot_app.clinic import ClinicConfig, load_clinic
 from linebot_app.consultation.config import ConsultationConfig, load_consultation_config
+from linebot_app.understanding.config import UnderstandingConfig, load_understanding_config
 from linebot_app.wording import say
 from linebot_app.yaml_config import ConfigError, load_yaml_model
 
@@ -43,6 +44,7 @@ class Content:
     messages: SystemMessages
     consultation: ConsultationConfig
     warnings: list[str]
+    understanding: UnderstandingConfig | None = None
 
     def say(self, key: str, **values: object) -> str:
         """A sentence of config/messages.yaml with the clinic's details filled in."""
@@ -63,6 +65,7 @@ def load_content(config_dir: Path, replies_dir: Path) -> Content:
     clinic = attempt(lambda: load_clinic(config_dir / "clinic.yaml"))
     messages = attempt(lambda: load_yaml_model(config_dir / "messages.yaml", SystemMessages))
     consultation = attempt(lambda: load_consultation_config(config_dir))
+    understanding = attempt(lambda: load_understanding_config(config_dir))
     replies = attempt(lambda: load_replies(replies_dir, config_dir))
     warnings: list[str] = []
     if replies is not None:
@@ -76,9 +79,13 @@ def load_content(config_dir: Path, replies_dir: Path) -> Content:
             problems.extend(
                 _banned("config/consultation.yaml", consultation_sentences(consultation), phrases)
             )
+        if understanding is not None:
+            problems.extend(
+                _banned("config/understanding.yaml", _sentences(understanding.texts), phrases)
+            )
     if problems:
         raise ConfigError(problems)
-    return Content(clinic, replies, messages, consultation, warnings)
+    return Content(clinic, replies, messages, consultation, warnings, understanding)
 
 
 def consultation_sentences(config: ConsultationConfig) -> list[tuple[str, str]]:

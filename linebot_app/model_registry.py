@@ -5,5 +5,6 @@ from linebot_app.console import models as console_models  # noqa: F401
 from linebot_app.consultation import models as consultation_models  # noqa: F401
 from linebot_app.review import models as review_models  # noqa: F401
 from linebot_app.routing import unmatched  # noqa: F401
+from linebot_app.understanding import clarifications  # noqa: F401
 
 metadata = models.Base.metadata

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from linebot_app.dispatch.context import EventContext, Message
     from linebot_app.handlers.topics import TopicCards
     from linebot_app.line_client import LineClient
-    from linebot_app.routing.interpret import KeywordUnderstanding
+    from linebot_app.understanding.interpretation import Understanding
 
 TopicAction = Callable[["EventContext"], "list[Message]"]
 
@@ -35,7 +35,7 @@ class TopicActions:
 @dataclass
 class Services:
     line: LineClient
-    understanding: KeywordUnderstanding
+    understanding: Understanding
     topics: TopicCards
     desk: Desk | None = None  # None when the consultation feature is not registered
     topic_actions: TopicActions = field(default_factory=TopicActions)

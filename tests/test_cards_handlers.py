@@ -20,15 +20,16 @@ from linebot_app.cards import load_replies
 from linebot_app.clinic import load_clinic
 from linebot_app.clock import FixedClock
 from linebot_app.console.models import DailyStat
+from linebot_app.content_loader import load_content
 from linebot_app.dispatch import Dispatcher, EventContext
 from linebot_app.fakeline import events as ev
 from linebot_app.handlers import topics
 from linebot_app.line.limits import message_problems, schema_problems
 from linebot_app.models import Base, ConversationState, LineUser
-from linebot_app.routing.interpret import KeywordUnderstanding
 from linebot_app.routing.unmatched import UnmatchedMessage
 from linebot_app.services import Services, TopicActions
 from linebot_app.settings import Settings
+from linebot_app.understanding.interpretation import Understanding, load_model
 from linebot_app.users import prefetch_display_name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +81,7 @@ def session():
 @pytest.fixture
 def bot(library, clinic, session):
     """Dispatch an event as the worker would and return (listener name, reply messages)."""
+    content = load_content(PROJECT_ROOT / "config", PROJECT_ROOT / "replies")
     dispatcher = Dispatcher()
     topics.register(dispatcher)
     line = FakeLine()
@@ -87,7 +89,13 @@ def bot(library, clinic, session):
     settings = Settings(channel_secret="0" * 32, channel_access_token="t")
     services = Services(
         line=line,
-        understanding=KeywordUnderstanding(library),
+        understanding=Understanding(
+            library,
+            content.consultation,
+            content.understanding,
+            clinic.tz,
+            load_model(PROJECT_ROOT / "replies"),
+        ),
         topics=topics.TopicCards(library, clinic),
     )
 
@@ -177,8 +185,8 @@ def test_unknown_topic_button_gets_the_fallback(bot):
 
 
 def test_off_topic_chat_gets_the_fallback_and_is_recorded_masked(bot):
-    _, first = bot.handle(text("外泌體跟玻尿酸哪個好?我電話0912-345-678"))
-    bot.handle(text("外泌體跟玻尿酸哪個好? 我電話 0988 777 666"))
+    _, first = bot.handle(text("可以推薦台南好吃的牛肉湯嗎?我電話0912-345-678"))
+    bot.handle(text("可以推薦台南好吃的牛肉湯嗎? 我電話 0988 777 666"))
     assert first[0]["type"] == "text"
     actions = [dict(parse_qsl(i["action"]["data"])) for i in first[0]["quickReply"]["items"]]
     assert {"action": "book"} in actions and {"action": "human"} in actions

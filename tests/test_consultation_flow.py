@@ -140,8 +140,11 @@ def test_times_outside_the_bookable_window_or_hours_are_refused_with_the_reason(
         answer = chat.pick_time(value)
         assert reason in texts(answer), value
         assert any(a["type"] == "datetimepicker" for a in actions_in(answer)), value
-    assert "選擇日期時間" in texts(chat.say("明天下午三點"))
-    assert "姓名" in texts(chat.pick_time("2026-12-04T19:30"))
+    # A time in words is read (docs/understanding.md) and checked by the same rules.
+    answer = chat.say("明天下午一點")
+    assert "13:00 不在看診時間內" in texts(answer)
+    assert any(a["type"] == "datetimepicker" for a in actions_in(answer))
+    assert "姓名" in texts(chat.say("明天下午三點"))
     assert_schema_clean(chat.platform)
 
 
@@ -160,7 +163,7 @@ def test_invalid_name_and_phone_are_refused_with_an_example(runner):
     chat = at_time_step(runner)
     chat.pick_time("2026-12-04T15:00")
     assert "30 個字以內" in texts(chat.say("王" * 31))
-    assert "姓名就好" in texts(chat.say("0912345678"))
+    assert "姓名就好" in texts(chat.say("abc@example.com"))
     assert "姓名就好" in texts(chat.say("https://example.com"))
     chat.say("王小明")
     for wrong in ("12345", "0800-000-123", "+81 3-1234-5678", "電話"):

@@ -15,6 +15,7 @@ from linebot_app.cards.render import render_fallback, render_media_reply, render
 LABELLED = Path(__file__).parent / "data" / "labelled_messages.yaml"
 ACTION_TOPICS = {"booking", "human"}  # answered by the consultation and hand-over features
 STATIC_TOPICS = [t for t in REQUIRED_TOPICS if t not in ACTION_TOPICS]
+SHOWN_HERE = ("ask", "offtopic", "thanks", "greeting")
 
 
 def labelled_messages() -> list[dict]:
@@ -79,9 +80,12 @@ def test_follow_still_greets_when_the_profile_call_fails(running):
 
 
 def test_labelled_patient_messages_through_the_webhook(running):
-    """Every labelled message as a real webhook: topic questions get exactly the routed cards,
-    off-topic chat gets the fallback, never a card."""
+    """Every labelled message as a real webhook gets what its interpretation says: the cards
+    (answer), a question back with quick replies (clarify), a thanks, or the fallback; off-topic
+    chat never gets a card."""
     library, clinic = running.bot.replies, running.bot.clinic
+    understanding = running.bot.services.understanding
+    thanks = understanding.config.texts.thanks_reply
     messages = labelled_messages()
     users = [running.platform.new_user_id() for _ in messages]
     events = [
@@ -97,14 +101,22 @@ def test_labelled_patient_messages_through_the_webhook(running):
     wrong = []
     for user, message in zip(users, messages, strict=True):
         [delivery] = running.platform.delivered(user)
-        if not message["topics"]:
-            if delivery.messages != render_fallback(library, clinic):
-                wrong.append(message["text"])
-        elif not ACTION_TOPICS & set(library.route_topics(message["text"])):
-            topics = library.route_topics(message["text"])  # []: routing missed it
-            expected = running.bot.services.topics.answer(topics) if topics else None
-            if delivery.messages != (expected or render_fallback(library, clinic)):
-                wrong.append(message["text"])
+        seen = understanding.interpret(message["text"], running.bot.clock.now())
+        if not message["topics"] and any(m["type"] == "flex" for m in delivery.messages):
+            wrong.append(message["text"])  # off-topic chat answered with a card
+        if ACTION_TOPICS & set(seen.topic_names) or seen.intent not in SHOWN_HERE:
+            continue  # booking, hand-over, cancelling or moving a request: their own tests
+        if seen.topic_names:
+            expected = running.bot.services.topics.answer(seen.topic_names)
+        elif seen.band == "clarify":
+            labels = [a["action"]["label"] for a in delivery.messages[0]["quickReply"]["items"]]
+            expected = delivery.messages if labels[-1] == "都不是" else None
+        elif seen.intent == "thanks":
+            expected = [{"type": "text", "text": thanks}]
+        else:
+            expected = render_fallback(library, clinic)
+        if delivery.messages != expected:
+            wrong.append(message["text"])
     assert wrong == []
 
 

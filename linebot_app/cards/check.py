@@ -27,11 +27,13 @@ from linebot_app.cards.render import (
 )
 from linebot_app.clinic import ClinicConfig
 from linebot_app.line.limits import MAX_BUBBLES, message_problems, schema_problems
-from linebot_app.routing.normalise import is_ascii_word_char
+from linebot_app.routing.normalise import is_ascii_word_char, normalise
 from linebot_app.yaml_config import ConfigError
 
 # The longest display name LINE allows, to render the greeting at its largest.
 _LONG_NAME = "名" * 20
+EXAMPLE_LENGTH = (1, 120)  # characters of a classifier example
+FEW_EXAMPLES, MANY_EXAMPLES = 10, 40
 
 
 def _comparable(text: str) -> str:
@@ -131,6 +133,67 @@ def _banned_problems(library: ReplyLibrary) -> list[str]:
     return problems
 
 
+def example_problems(library: ReplyLibrary) -> tuple[list[str], list[str]]:
+    """Classifier examples: (errors, warnings). Errors: too short or long, banned wording, the
+    same example (once normalised) under two topics. Warnings: fewer than FEW_EXAMPLES."""
+    phrases = [b.phrase for b in library.banned.banned]
+    errors: list[str] = []
+    warnings: list[str] = []
+    owners: dict[str, str] = {}
+    sources = [(f"replies/{n}.yaml", "examples", c.examples) for n, c in library.topics.items()]
+    sources.append(
+        (
+            f"replies/{SHARED_FILE}",
+            "routing.offtopic_examples",
+            library.shared.routing.offtopic_examples,
+        )
+    )
+    low, high = EXAMPLE_LENGTH
+    for where, field, examples in sources:
+        for index, example in enumerate(examples):
+            at = f"{where}: {field}.{index}"
+            if not low <= len(example.strip()) <= high:
+                errors.append(f"{at}: '{example}' should have {low} to {high} characters")
+            for phrase in find_banned(example, phrases):
+                errors.append(f"{at}: banned wording '{phrase}' in '{example}'")
+            key = normalise(example) or example
+            owner = owners.setdefault(key, where)
+            if owner != where:
+                errors.append(f"{at}: '{example}' is claimed by both {owner} and {where}")
+    for name, card in library.topics.items():
+        if len(card.examples) < FEW_EXAMPLES:
+            warnings.append(
+                f"replies/{name}.yaml: examples: only {len(card.examples)} (the classifier "
+                f"learns a topic's wording from them; {FEW_EXAMPLES} or more recommended)"
+            )
+        elif len(card.examples) > MANY_EXAMPLES:
+            warnings.append(
+                f"replies/{name}.yaml: examples: {len(card.examples)}, more than {MANY_EXAMPLES} "
+                "(a topic with many more examples than the others is guessed too often)"
+            )
+    return errors, warnings
+
+
+def model_warnings(library: ReplyLibrary, replies_dir: Path | None) -> list[str]:
+    """The committed classifier is missing, or was trained on other keywords or examples."""
+    from linebot_app.understanding.classifier import (
+        MODEL_FILE,
+        TopicModel,
+        samples_digest,
+        training_samples,
+    )
+
+    if replies_dir is None:
+        return []
+    path = replies_dir / MODEL_FILE
+    retrain = "run `flask --app linebot_app understanding train` and commit the file"
+    if not path.exists():
+        return [f"{path}: missing, questions without a keyword get the fallback; {retrain}"]
+    if TopicModel.load(path).digest != samples_digest(training_samples(library)):
+        return [f"{path}: trained on other keywords or examples than replies/ holds; {retrain}"]
+    return []
+
+
 def _rendered_replies(library: ReplyLibrary, clinic: ClinicConfig) -> list[tuple[str, list]]:
     replies = [(f"replies/{n}.yaml", render_topic(n, library, clinic)) for n in library.topics]
     replies.append(("greeting with a display name", render_greeting(library, clinic, _LONG_NAME)))
@@ -159,6 +222,11 @@ def check_library(
         if not card.review.is_reviewed:
             warnings.append(f"replies/{name}.yaml: review: not yet reviewed by the physician")
     errors.extend(_banned_problems(library))
+    example_errors, example_warnings = example_problems(library)
+    errors.extend(example_errors)
+    warnings.extend(example_warnings)
+    replies_dir = next(iter(library.files.values())).parent if library.files else None
+    warnings.extend(model_warnings(library, replies_dir))
     schema_available = True
     for where, messages in _rendered_replies(library, clinic):
         errors.extend(message_problems(messages, where))

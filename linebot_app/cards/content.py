@@ -92,6 +92,9 @@ class TopicCard(_Strict):
     only_when_alone: bool = Field(
         default=False, description="answer only when no other topic matched (greetings)"
     )
+    examples: list[str] = Field(
+        default=[], description="realistic patient questions the classifier learns from"
+    )
     title: str = Field(min_length=1)
     alt_text: str = Field(min_length=1, max_length=1500)
     summary: str = Field(min_length=1)
@@ -135,6 +138,9 @@ class ContactLabels(_Strict):
 class RoutingTexts(_Strict):
     ignore_phrases: list[str] = Field(
         default=[], description="phrases that contain a keyword but are not about it (安全帽)"
+    )
+    offtopic_examples: list[str] = Field(
+        default=[], description="chat about no topic: the classifier learns to leave it alone"
     )
 
 

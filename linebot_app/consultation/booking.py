@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from linebot_app.console.stats import count_event
+from linebot_app.consultation.booking_prefill import Prefill, prefill
 from linebot_app.consultation.booking_questions import (
     CONSENT,
     EDIT,
@@ -23,6 +24,7 @@ from linebot_app.consultation.booking_questions import (
     REVIEW,
     SERVICE,
     TIME,
+    TIME_HINT,
     next_state,
     prompt,
 )
@@ -96,15 +98,38 @@ class Booking:
         count_event(ctx, "booking_started")
         if len(self.desk.config.services) == 1:
             flow.data[SERVICE] = self.desk.config.services[0].key
+        filled = self._prefill(ctx, flow)
         flow.goto(next_state(flow.data))
         self.conversation.save(ctx, flow)
-        return self._prompt(ctx, flow, flow.state, first=True)
+        return [*self._refusal(filled), *self._prompt(ctx, flow, flow.state, first=True)]
 
     def on_text(self, ctx: EventContext) -> list[Message]:
         flow = self.conversation.find(ctx)
         if flow is None:
             return [render.text(self.desk.say("flow_expired"), [self.desk.book_button()])]
+        if ctx.interpretation.command is None and flow.state in (SERVICE, TIME, NAME, PHONE):
+            state = flow.state
+            filled = self._prefill(ctx, flow)
+            if state in filled.filled or (
+                state == TIME and (filled.problem or TIME_HINT in flow.data)
+            ):
+                flow.goto(next_state(flow.data))
+                self.conversation.save(ctx, flow)
+                return [*self._refusal(filled), *self._prompt(ctx, flow, flow.state)]
         return self.conversation.handle(ctx, flow)
+
+    # --- slot filling ---------------------------------------------------------------------
+    def _prefill(self, ctx: EventContext, flow: Flow) -> Prefill:
+        """Name, phone, service and time the patient already gave (consent is always asked)."""
+        if not ctx.text:
+            return Prefill()
+        return prefill(flow.data, ctx.interpretation.entities, self.desk, ctx.clock.now())
+
+    def _refusal(self, filled: Prefill) -> list[Message]:
+        """Why a time said in words cannot be booked, as the picker would say it."""
+        if filled.problem is None:
+            return []
+        return [render.text(self.desk.say(filled.problem, **filled.values))]
 
     def on_button(self, ctx: EventContext) -> list[Message]:
         """`action=booking`: a step's button, accepted only from the flow it was sent in."""

@@ -22,6 +22,7 @@ SERVICE, TIME, NAME, PHONE, CONSENT, REVIEW, EDIT = (
     "review",
     "edit",
 )
+TIME_HINT = "time_hint"  # flow data: where the date picker opens (ISO), not an answer
 ASKED_IN_ORDER = (SERVICE, TIME, NAME, PHONE, CONSENT)  # each of these stores data[state]
 EDITABLE = (SERVICE, TIME, NAME, PHONE)
 
@@ -70,11 +71,22 @@ def _ask_time(desk: Desk, ctx: EventContext, flow: Flow) -> list[Message]:
     pick = render.picker(
         desk.config.buttons.pick_time,
         render.data(action="booking", step=TIME, f=flow.token),
-        initial=window.initial,
+        initial=picker_initial(flow.data, window),
         earliest=window.earliest,
         latest=window.latest,
     )
     return [render.text(question, [pick, _cancel(desk, flow)])]
+
+
+def picker_initial(data: dict, window) -> dt.datetime:
+    """Where the picker opens: the time the patient said in words (booking_prefill) when it
+    lies in the bookable window, else the first open slot."""
+    hint = data.get(TIME_HINT)
+    if hint:
+        moment = dt.datetime.fromisoformat(hint)
+        if window.earliest <= moment <= window.latest:
+            return moment
+    return window.initial
 
 
 def _ask_name(desk: Desk, ctx: EventContext, flow: Flow) -> list[Message]:

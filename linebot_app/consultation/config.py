@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from linebot_app.clinic import ClinicConfig
 from linebot_app.line.limits import MAX_QUICK_REPLY_LABEL
+from linebot_app.routing.normalise import normalise
 from linebot_app.wording import say
 from linebot_app.yaml_config import load_yaml_model
 
@@ -54,6 +55,7 @@ Label = Field(min_length=1, max_length=MAX_QUICK_REPLY_LABEL)
 class Service(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")
     label: str = Label
+    words: list[str] = Field(default=[], description="words naming it in a message (外泌體)")
 
 
 class Commands(_Strict):
@@ -260,17 +262,14 @@ class ConsultationConfig(_Strict):
         return any(marker in text for marker in self.question_markers)
 
     def urgent_word_in(self, text: str) -> str | None:
-        lowered = text.casefold()
-        return next((w for w in self.urgent_words if w.casefold() in lowered), None)
+        folded = normalise(text)
+        return next((w for w in self.urgent_words if normalise(w) and normalise(w) in folded), None)
 
 
 def normalise_command(text: str) -> str:
-    """Trimmed, case-folded, fullwidth letters and spaces folded, trailing punctuation dropped."""
-    folded = text.translate(_FULLWIDTH).casefold().strip()
-    return re.sub(r"\s+", " ", folded).rstrip("!！?？。.~～ ")
-
-
-_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+    """The one normalisation of patient text (routing.normalise): script, width, case,
+    spacing and punctuation folded, so 「我的预约！」 is the command 我的預約."""
+    return normalise(text)
 
 
 class Wording:

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from functools import partial
 
-from linebot_app.consultation import handoff, my_requests, privacy, staff
+from linebot_app.consultation import change_request, handoff, my_requests, privacy, staff
 from linebot_app.consultation.booking import Booking
 from linebot_app.consultation.desk import Desk
-from linebot_app.dispatch import Dispatcher, command, one_to_one, postback_action, text_message
+from linebot_app.dispatch import (
+    Dispatcher,
+    command,
+    intent,
+    one_to_one,
+    postback_action,
+    text_message,
+)
 from linebot_app.services import Services
 
 
@@ -54,3 +61,20 @@ def register_listeners(dispatcher: Dispatcher, desk: Desk, services: Services) -
     )
     booking.register(dispatcher)
     handoff.register(dispatcher, desk)
+    # Said in words rather than as the exact command (「我預約的時間是幾點」「我想刪除我的資料」),
+    # and cancelling or moving a request by words (「取消預約」「可以改到別天嗎」).
+    add(
+        "my_requests.words",
+        partial(my_requests.show_requests, desk),
+        one_to_one,
+        text_message,
+        intent("my_requests"),
+    )
+    add(
+        "privacy.words",
+        partial(privacy.ask_to_delete, desk),
+        one_to_one,
+        text_message,
+        intent("delete_data"),
+    )
+    change_request.register(dispatcher, desk)

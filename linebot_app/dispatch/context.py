@@ -126,7 +126,7 @@ class EventContext:
 
     @functools.cached_property
     def interpretation(self):
-        """What the patient's text means (see linebot_app.routing.interpret), computed once."""
+        """What the patient's text means (see linebot_app.understanding), computed once."""
         state = self.conversation_state.state if self.conversation_state is not None else None
         return self.services.understanding.interpret(self.text, self.clock.now(), state)
 

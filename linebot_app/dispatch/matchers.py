@@ -45,6 +45,11 @@ def command(kind: str) -> Matcher:
     return Matcher(f"command={kind}", lambda ctx: ctx.interpretation.command == kind)
 
 
+def intent(name: str) -> Matcher:
+    """The understanding step read the text as `name` (docs/understanding.md)."""
+    return Matcher(f"intent={name}", lambda ctx: ctx.interpretation.intent == name)
+
+
 one_to_one = Matcher("one_to_one", lambda ctx: ctx.is_one_to_one)
 text_message = message_type("text")
 media_message = Matcher(

@@ -1,7 +1,8 @@
 """Topic cards: what a patient asks (text or a topic button) answered with the article's cards.
 
-Listeners: text in a 1:1 chat → the topics it asks (one card, or a carousel in the order asked)
-or the fallback; postback `action=topic&topic=<name>` → that card (`topic=a,b` → a carousel);
+Listeners: text in a 1:1 chat → the topics it asks (one card, or a carousel in the order asked),
+a question back when the understanding step is unsure (handlers/clarify.py), or the fallback;
+postback `action=topic&topic=<name>` → that card (`topic=a,b` → a carousel);
 follow → greeting (with the patient's name when LINE gives it); sticker or image → a short
 reply with the topic menu.
 
@@ -34,6 +35,8 @@ from linebot_app.dispatch import (
     postback_action,
     text_message,
 )
+from linebot_app.handlers import clarify
+from linebot_app.line import render
 from linebot_app.line.limits import MAX_MESSAGES
 from linebot_app.review.gate import ReviewGate
 from linebot_app.routing.unmatched import record_unmatched
@@ -117,19 +120,31 @@ def register(dispatcher: Dispatcher) -> None:
     """Add the topic listeners. Group chats (the staff group) get no topic answers to text."""
 
     def topic_question(ctx: EventContext) -> list[Message]:
-        topics = ctx.interpretation.topic_names
+        """The interpretation's bands: cards (answer), a question back (clarify), or the
+        fallback menu; thanks get a short reply."""
+        seen = ctx.interpretation
         count_event(ctx, "question")
-        if topics:
-            for topic in topics:
+        if seen.topic_names:
+            for topic in seen.topic_names:
                 count_event(ctx, "topic", topic)
-            return ctx.services.topics.answer(topics, ctx)
+            return ctx.services.topics.answer(seen.topic_names, ctx)
+        if seen.band == "clarify":
+            count_event(ctx, "clarify")
+            return clarify.ask_back(ctx)
+        if seen.intent == "thanks":
+            return [render.text(ctx.services.understanding.config.texts.thanks_reply)]
         count_event(ctx, "fallback")
         _record_unmatched(ctx)
         return ctx.services.topics.fallback()
 
     def topic_button(ctx: EventContext) -> list[Message]:
-        """`topic=<name>`, or several names comma-separated (a carousel, like typing them)."""
+        """`topic=<name>`, or several names comma-separated (a carousel, like typing them);
+        `&clarify=<id>`: a tap under 「您是想問…嗎？」, recorded (都不是 → the menu)."""
         cards = ctx.services.topics
+        if ctx.postback_data.get("clarify"):
+            clarify.record_answer(ctx, ctx.postback_data.get("topic", ""))
+            if ctx.postback_data.get("topic") == clarify.NONE_OF_THESE:
+                return cards.fallback()
         asked = [t for t in ctx.postback_data.get("topic", "").split(",") if t]
         known = [t for t in dict.fromkeys(asked) if t in cards.library.topics]
         if not known or len(known) != len(asked):

@@ -109,5 +109,5 @@ class LiveCards:
         gate = services.topics.gate
         if gate is not None:
             gate.use_library(library)
-        services.understanding.library = library
+        services.understanding.use_library(library)
         services.topics = replace(services.topics, library=library)

@@ -114,8 +114,13 @@ class KeywordRouter:
         return result
 
     def route_normalised(self, normalised: str) -> list[str]:
-        matches = self.matches(normalised)
-        uncovered = len(normalised) - sum(m.length for m in matches)
+        return self.route_matches(self.matches(normalised), len(normalised))
+
+    @staticmethod
+    def route_matches(matches: list[KeywordMatch], length: int) -> list[str]:
+        """Topics from `matches` of a normalised text of `length` characters (the tiers rule);
+        the understanding step calls it with the matches a negation left standing."""
+        uncovered = length - sum(m.length for m in matches)
         topical = [
             m
             for m in matches

@@ -9,13 +9,14 @@ The Chinese conversion is character by character, from OpenCC's own dictionaries
 context: 「了解」 alone becomes 「瞭解」 but stays 「了解」 inside 「想了解」, so a keyword and a
 message containing it could normalise differently. A single space survives only
 between two Latin letters/digits, so English words keep their boundaries ('side effect') while
-Chinese runs together ('外泌體 有 副作用' → '外泌體有副作用').
+Chinese runs together ('外泌體 有 副作用' → '外泌體有副作用'); an apostrophe joins (don't → dont).
 """
 
 from __future__ import annotations
 
 import functools
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import opencc
@@ -63,20 +64,62 @@ def _is_ascii_alnum(char: str) -> bool:
 
 def normalise(text: str) -> str:
     """Comparable form of `text`: see the module docstring."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    if not text.isascii():
-        text = text.translate(_chinese_table())
+    return normalise_with_breaks(text).normalised
+
+
+def fold_width(text: str) -> str:
+    """Fullwidth → halfwidth (NFKC) only: what masking needs to see ０９１２ as digits while
+    keeping the patient's own wording for staff to read."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def fold(text: str) -> str:
+    """NFKC, case-folded, Simplified → Traditional; punctuation and spacing kept (for reading
+    details such as phone numbers and times, where the separators matter)."""
+    text = fold_width(text).casefold()
+    return text if text.isascii() else text.translate(_chinese_table())
+
+
+@dataclass(frozen=True)
+class Clauses:
+    """A normalised text and where its clauses end: offsets where punctuation or spacing was
+    dropped (`breaks`), and those of them that were a question mark (`questions`)."""
+
+    normalised: str
+    breaks: frozenset[int]
+    questions: frozenset[int]
+
+
+_QUESTION_MARKS = frozenset("?？")
+
+
+def normalise_with_breaks(text: str) -> Clauses:
+    """`normalise(text)` and its clause boundaries, for reading negation
+    (「我沒有要約診，只是想…」)."""
+    text = fold(text)
     out: list[str] = []
-    gap = False
+    breaks: set[int] = set()
+    questions: set[int] = set()
+    gap = question = punctuated = False
     for char in text:
         if unicodedata.category(char)[0] in "LN":
-            if gap and out and _is_ascii_alnum(out[-1]) and _is_ascii_alnum(char):
-                out.append(" ")
+            if gap and out:
+                english = _is_ascii_alnum(out[-1]) and _is_ascii_alnum(char)
+                if english:
+                    out.append(" ")
+                if punctuated or not english:  # a space between English words is no break
+                    breaks.add(len(out))
+                if question:
+                    questions.add(len(out))
             out.append(char)
-            gap = False
-        else:
+            gap = question = punctuated = False
+        elif char not in "'’":  # don't, I'm: one word
             gap = True
-    return "".join(out)
+            punctuated = punctuated or not char.isspace()
+            question = question or char in _QUESTION_MARKS
+    if question:
+        questions.add(len(out))
+    return Clauses("".join(out), frozenset(breaks), frozenset(questions))
 
 
 def is_ascii_word_char(char: str) -> bool:

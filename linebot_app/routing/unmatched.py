@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 from sqlalchemy import Integer, String, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from linebot_app.consultation.patient_input import find_phones
 from linebot_app.models import Base, BigId
-from linebot_app.routing.normalise import normalise
+from linebot_app.routing.normalise import fold_width, normalise
 
 MAX_TEXT = 500
 _MASKS = (
@@ -30,7 +29,7 @@ _LONG_NUMBER = (re.compile(r"\d(?:[\s.-]?\d){5,}"), "<number>")  # any other 6+ 
 def mask_personal_data(text: str) -> str:
     """`text` with contact details and long numbers replaced by <phone>, <email>, ... markers.
     Phones are found by the same reader as the booking's (phonenumbers)."""
-    masked = unicodedata.normalize("NFKC", text)
+    masked = fold_width(text)
     for pattern, marker in _MASKS:
         masked = pattern.sub(marker, masked)
     for _, raw in find_phones(masked):

@@ -1,0 +1,168 @@
+"""The statistical second stage: which topic a message most likely asks about when no keyword
+settles it (「這個療程大概是在做什麼的」, 「打了會不會紅紅的」, 「tell me more about it」).
+
+Trained with scikit-learn: TF-IDF over character n-grams (1–3, within words, as `char_wb`
+builds them, on the normalised text, so Simplified, fullwidth and spacing read alike) and a
+multinomial logistic regression, whose probabilities give the confidence bands directly (an SVM
+would need a calibration pass on top, with too few examples per topic to calibrate well).
+Classes: every topic, plus `offtopic` (chat that is about nothing, from `routing.
+offtopic_examples`), trained from each topic's keywords and `examples:`.
+
+Training needs scikit-learn (about 1 s to import and 40+ MB more memory per worker), so it is a
+command: `flask --app linebot_app understanding train` writes `replies/_classifier.json` (the
+n-grams, and their IDF weights and coefficients as one base64 float32 array), which is
+committed. The bot only predicts, in pure Python from that file: the same n-grams, a sparse dot
+product, a softmax. The file records a digest of
+what it was trained on; check-content warns when the examples or keywords changed since.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from linebot_app.routing.normalise import normalise
+
+MODEL_FILE = "_classifier.json"
+OFFTOPIC = "offtopic"
+NGRAMS = (1, 3)
+REGULARISATION = 8.0  # LogisticRegression's C: few examples per class, little overlap
+
+
+def char_ngrams(normalised: str) -> list[str]:
+    """scikit-learn's `char_wb` n-grams of an already normalised text (each word padded with a
+    space; Chinese runs are one word)."""
+    low, high = NGRAMS
+    grams: list[str] = []
+    for word in normalised.split():
+        padded = f" {word} "
+        size = len(padded)
+        for n in range(low, high + 1):
+            if n > size:
+                break
+            grams.extend(padded[i : i + n] for i in range(size - n + 1))
+    return grams
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    probability: float
+
+
+class TopicModel:
+    """Prediction from a trained model, in pure Python: for each n-gram its IDF and one weight
+    per class, kept in one float32 array (a few hundred KB rather than Python floats)."""
+
+    def __init__(
+        self, classes: list[str], intercept: list[float], grams: list[str], weights, digest: str
+    ):
+        self.classes = classes
+        self.intercept = list(intercept)
+        self.index = {gram: i for i, gram in enumerate(grams)}
+        self.weights = weights  # array("f"): per n-gram, IDF then one weight per class
+        self.stride = len(classes) + 1
+        self.digest = digest
+
+    @classmethod
+    def from_data(cls, data: dict) -> TopicModel:
+        weights = array("f")
+        weights.frombytes(base64.b64decode(data["weights"]))
+        return cls(data["classes"], data["intercept"], data["grams"], weights, data["digest"])
+
+    @classmethod
+    def load(cls, path: Path) -> TopicModel:
+        return cls.from_data(json.loads(path.read_text(encoding="utf-8")))
+
+    def predict(self, normalised: str) -> list[Prediction]:
+        """Classes by probability, best first."""
+        counts = Counter(char_ngrams(normalised))
+        index, weights, stride = self.index, self.weights, self.stride
+        found = []
+        norm = 0.0
+        for gram, count in counts.items():
+            at = index.get(gram)
+            if at is None:
+                continue
+            offset = at * stride
+            value = (1.0 + math.log(count)) * weights[offset]  # sublinear tf × idf
+            found.append((value, offset + 1))
+            norm += value * value
+        scores = list(self.intercept)
+        if norm:
+            scale = 1.0 / math.sqrt(norm)
+            classes = len(scores)
+            for value, start in found:
+                value *= scale
+                for c in range(classes):
+                    scores[c] += value * weights[start + c]
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        ranked = sorted(zip(self.classes, exps, strict=True), key=lambda p: -p[1])
+        return [Prediction(label, e / total) for label, e in ranked]
+
+
+def training_samples(library) -> list[tuple[str, str]]:
+    """(normalised text, class) from every topic's keywords and examples and the off-topic
+    examples. Last-resort keywords (the bare 外泌體) are left out: they say no topic; so are
+    ignore phrases, which are often questions (差在哪) that merely hold no topic keyword."""
+    samples: list[tuple[str, str]] = []
+    for name, card in sorted(library.topics.items()):
+        for text in [*card.keywords, *card.weak_keywords, *card.examples]:
+            key = normalise(text)
+            if key:
+                samples.append((key, name))
+    routing = library.shared.routing
+    for text in routing.offtopic_examples:
+        key = normalise(text)
+        if key:
+            samples.append((key, OFFTOPIC))
+    return samples
+
+
+def samples_digest(samples: Iterable[tuple[str, str]]) -> str:
+    blob = "\n".join(f"{label}\t{text}" for text, label in samples)
+    return hashlib.sha256(f"{NGRAMS}|{REGULARISATION}\n{blob}".encode()).hexdigest()[:16]
+
+
+def train(samples: list[tuple[str, str]]) -> dict:
+    """Fit TF-IDF + logistic regression (scikit-learn, imported here only) and return the
+    model as JSON-ready data for `TopicModel`."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    texts = [text for text, _ in samples]
+    labels = [label for _, label in samples]
+    vectoriser = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True)
+    matrix = vectoriser.fit_transform(texts)
+    model = LogisticRegression(C=REGULARISATION, max_iter=2000)
+    model.fit(matrix, labels)
+    classes = [str(c) for c in model.classes_]
+    coef = model.coef_
+    grams = sorted(vectoriser.vocabulary_)
+    weights = array("f")
+    for gram in grams:
+        column = vectoriser.vocabulary_[gram]
+        weights.append(float(vectoriser.idf_[column]))
+        weights.extend(float(w) for w in coef[:, column])
+    return {
+        "digest": samples_digest(samples),
+        "classes": classes,
+        "intercept": [float(b) for b in model.intercept_],
+        "grams": grams,
+        "weights": base64.b64encode(weights.tobytes()).decode("ascii"),
+    }
+
+
+def write_model(data: dict, path: Path) -> None:
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )

@@ -1,0 +1,67 @@
+"""`config/understanding.yaml`: confidence bands and intent words, validated on load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from linebot_app.yaml_config import load_yaml_model
+
+CONFIG_FILE = "understanding.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Thresholds(_Strict):
+    answer: float = Field(gt=0, le=1)
+    clarify: float = Field(gt=0, le=1)
+    option: float = Field(gt=0, le=1)
+    book: float = Field(gt=0, le=1)
+    clarify_options: int = Field(ge=2, le=3)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if not self.option <= self.clarify <= self.answer:
+            raise ValueError("thresholds must satisfy option <= clarify <= answer")
+        return self
+
+
+class IntentWords(_Strict):
+    thanks: list[str] = Field(min_length=1)
+    cancel_request: list[str] = Field(min_length=1)
+    move_request: list[str] = Field(min_length=1)
+    my_requests: list[str] = Field(min_length=1)
+    book: list[str] = Field(min_length=1)
+    handover: list[str] = Field(min_length=1)
+    not_urgent: list[str] = []
+
+
+class Texts(_Strict):
+    """Sentences of the understanding step (clarifying, thanks, cancel and move by words)."""
+
+    clarify_question: str = Field(min_length=1)
+    clarify_or: str = Field(min_length=1)
+    clarify_none: str = Field(min_length=1, max_length=20)
+    thanks_reply: str = Field(min_length=1)
+    no_open_request: str = Field(min_length=1)
+    open_request_title: str = Field(min_length=1)
+    open_request_alt: str = Field(min_length=1, max_length=400)
+    cancel_button: str = Field(min_length=1, max_length=20)
+    move_button: str = Field(min_length=1, max_length=20)
+    ask_new_time: str = Field(min_length=1)
+    moved: str = Field(min_length=1)
+    staff_moved: str = Field(min_length=1)
+    cannot_move: str = Field(min_length=1)
+
+
+class UnderstandingConfig(_Strict):
+    thresholds: Thresholds
+    intents: IntentWords
+    texts: Texts
+
+
+def load_understanding_config(config_dir: Path) -> UnderstandingConfig:
+    return load_yaml_model(config_dir / CONFIG_FILE, UnderstandingConfig)

@@ -1,0 +1,120 @@
+"""What the patient wants done, from words (config/understanding.yaml, consultation.yaml).
+
+Word lists are normalised once and searched in the normalised message; a word inside a negated
+span (`negation.NegatedSpan`) counts as negated, never as asked. English words need word
+boundaries. Pure: the caller decides the intent's precedence (see `interpretation`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from linebot_app.routing.normalise import is_ascii_word_char, normalise
+from linebot_app.understanding.negation import NegatedSpan
+
+URGENT, DELETE_DATA, CANCEL, MOVE, MY_REQUESTS = (
+    "urgent",
+    "delete_data",
+    "cancel_request",
+    "move_request",
+    "my_requests",
+)
+BOOK, HANDOVER, GREETING, THANKS, ASK, OFFTOPIC = (
+    "book",
+    "handover",
+    "greeting",
+    "thanks",
+    "ask",
+    "offtopic",
+)
+INTENTS = (
+    ASK,
+    BOOK,
+    CANCEL,
+    MOVE,
+    MY_REQUESTS,
+    HANDOVER,
+    GREETING,
+    THANKS,
+    URGENT,
+    OFFTOPIC,
+    DELETE_DATA,
+)
+# Intents that change something, and the topic card whose action each one is.
+ACTION_TOPICS = {BOOK: "booking", HANDOVER: "human"}
+
+
+@dataclass(frozen=True)
+class WordHit:
+    word: str
+    start: int
+    end: int
+    negated: bool
+
+
+class WordList:
+    """Normalised words, longest first, found on word boundaries in a normalised text."""
+
+    def __init__(self, words: Iterable[str]):
+        keys = {normalise(w) for w in words}
+        self.words = sorted((k for k in keys if k), key=len, reverse=True)
+
+    def find(self, text: str, negations: tuple[NegatedSpan, ...] = ()) -> list[WordHit]:
+        hits: list[WordHit] = []
+        taken: list[tuple[int, int]] = []
+        for word in self.words:
+            at = text.find(word)
+            while at != -1:
+                end = at + len(word)
+                if _on_boundaries(text, at, end, word) and not any(
+                    at < b and end > a for a, b in taken
+                ):
+                    taken.append((at, end))
+                    negated = any(span.covers(at, end) for span in negations)
+                    hits.append(WordHit(word, at, end, negated))
+                at = text.find(word, at + 1)
+        return sorted(hits, key=lambda h: h.start)
+
+    def asked(self, text: str, negations: tuple[NegatedSpan, ...] = ()) -> WordHit | None:
+        """The first occurrence that is not negated."""
+        return next((h for h in self.find(text, negations) if not h.negated), None)
+
+    def negated(self, text: str, negations: tuple[NegatedSpan, ...]) -> bool:
+        return any(h.negated for h in self.find(text, negations))
+
+    def equals(self, text: str) -> bool:
+        return text in self.words
+
+
+def _on_boundaries(text: str, start: int, end: int, word: str) -> bool:
+    if is_ascii_word_char(word[0]) and start > 0 and is_ascii_word_char(text[start - 1]):
+        return False
+    if is_ascii_word_char(word[-1]) and end < len(text) and is_ascii_word_char(text[end]):
+        return text[end] == "s" and (end + 1 == len(text) or not is_ascii_word_char(text[end + 1]))
+    return True
+
+
+class UrgentWords:
+    """Urgent words in any script, width, spacing or punctuation, anywhere in the message;
+    not when a not-urgent word comes right before (「不緊急」)."""
+
+    def __init__(self, words: Iterable[str], not_urgent: Iterable[str]):
+        self.words = list(dict.fromkeys(words))
+        self._keys = [(normalise(w), w) for w in self.words if normalise(w)]
+        self._not = sorted({normalise(w) for w in not_urgent if normalise(w)}, key=len)
+
+    def find(self, normalised: str) -> str | None:
+        """The configured urgent word found (as configured), or None."""
+        for key, word in self._keys:
+            at = normalised.find(key)
+            while at != -1:
+                end = at + len(key)
+                if _on_boundaries(normalised, at, end, key) and not self._negated(normalised, at):
+                    return word
+                at = normalised.find(key, at + 1)
+        return None
+
+    def _negated(self, text: str, at: int) -> bool:
+        before = text[max(0, at - 4) : at]
+        return any(word in before for word in self._not)

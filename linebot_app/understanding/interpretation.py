@@ -1,0 +1,480 @@
+"""One interpretation per message: ranked topics with confidence, the intent, what was negated,
+and the details given (name, phone, service, time). Handlers read it instead of the raw text.
+
+Pipeline (`Understanding.interpret`): normalise once (script, width, spacing, punctuation) →
+urgent words → negation scopes → keyword automaton (the precise first stage; matches inside a
+negated span are dropped) → if no keyword settles it, the classifier with three bands (answer,
+clarify, fallback) → intent by precedence → entities. Precedence: urgent, delete my data,
+move / cancel a request, my requests, hand-over, booking, greeting, thanks, ask, off-topic.
+Actions (booking, hand-over, cancel, move) need a non-negated word or keyword; the classifier
+alone never hands over, and books only at the `book` threshold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from linebot_app.routing.matcher import KeywordMatch, KeywordRouter
+from linebot_app.routing.normalise import normalise_with_breaks
+from linebot_app.understanding import intents as I
+from linebot_app.understanding.classifier import MODEL_FILE, OFFTOPIC, TopicModel
+from linebot_app.understanding.config import UnderstandingConfig, load_understanding_config
+from linebot_app.understanding.entities import Entities, read_entities
+from linebot_app.understanding.intents import UrgentWords, WordList
+from linebot_app.understanding.negation import NegatedSpan, negated_spans
+
+ANSWER, CLARIFY, FALLBACK = "answer", "clarify", "fallback"
+KEYWORD, CLASSIFIER = "keyword", "classifier"
+# Keywords that, next to a phone number the patient typed, give the number, not ask for ours.
+PHONE_WORDS = frozenset(
+    {"電話", "電話號碼", "聯絡電話", "手機", "phone", "phone number", "聯絡方式"}
+)
+MIN_DIGITS_FOR_PHONE = 7
+THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
+MAX_THANKS_REST = 2
+MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+UNGUESSED = frozenset({"human", "greeting", "booking"})  # actions and greetings need words
+# A clause asks (rather than sets the scene) when it has one of these or a question mark.
+ASKING_MARKERS = (
+    "問",
+    "ask",
+    "tell",
+    "嗎",
+    "呢",
+    "嘛",
+    "什麼",
+    "甚麼",
+    "怎麼",
+    "如何",
+    "多少",
+    "幾",
+    "哪",
+    "會不會",
+    "能不能",
+    "可不可以",
+    "可以",
+    "有沒有",
+    "是不是",
+    "想問",
+    "請問",
+    "想知道",
+    "想了解",
+    "請",
+    "想",
+    "要",
+    "what",
+    "how",
+    "can",
+    "is",
+    "are",
+    "do",
+    "does",
+    "will",
+    "should",
+    "please",
+    "want",
+)
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    topic: str
+    confidence: float
+    source: str  # "keyword" | "classifier"
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    text: str
+    normalised: str
+    intent: str
+    topics: tuple[TopicScore, ...]  # answer: in the order asked; clarify: best guess first
+    band: str  # "answer" | "clarify" | "fallback"
+    negated: frozenset[str] = frozenset()  # intents and topics the patient negated
+    entities: Entities = field(default_factory=Entities)
+    urgent_word: str | None = None
+    command: str | None = None  # cancel | my_requests | delete_data: the whole text is one
+
+    @property
+    def ranked_topics(self) -> tuple[str, ...]:
+        return tuple(t.topic for t in self.topics)
+
+    @property
+    def topic_names(self) -> tuple[str, ...]:
+        """The topics to answer with cards, in the order asked (none unless band "answer")."""
+        return self.ranked_topics if self.band == ANSWER else ()
+
+    @property
+    def answered_topics(self) -> tuple[str, ...]:
+        return self.topic_names
+
+    @property
+    def clarify_topics(self) -> tuple[str, ...]:
+        """The guesses to offer as quick replies (band "clarify")."""
+        return self.ranked_topics if self.band == CLARIFY else ()
+
+    def entity_values(self) -> dict[str, str]:
+        return self.entities.as_dict()
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """The word lists the intents need, normalised once."""
+
+    thanks: WordList
+    cancel: WordList
+    move: WordList
+    my_requests: WordList
+    book: WordList
+    handover: WordList
+    delete_data: WordList
+    my_requests_command: WordList
+    flow_cancel: WordList  # 取消, 不要了, 算了: the cancel command (a booking's way out)
+    urgent: UrgentWords
+
+
+class Understanding:
+    """Built once per process from the reply cards and the consultation config."""
+
+    def __init__(
+        self,
+        library,
+        consultation,
+        config: UnderstandingConfig,
+        tz: dt.tzinfo,
+        model: TopicModel | None = None,
+    ):
+        self.router: KeywordRouter = library.router
+        self.topics = set(library.topics)
+        self.config = config
+        self.tz = tz
+        self.model = model
+        words = config.intents
+        commands = consultation.commands
+        self.vocabulary = _Vocabulary(
+            thanks=WordList(words.thanks),
+            cancel=WordList(words.cancel_request),
+            move=WordList(words.move_request),
+            my_requests=WordList([*words.my_requests, *commands.my_requests]),
+            book=WordList([*words.book, *library.topics["booking"].keywords]),
+            handover=WordList([*words.handover, *library.topics["human"].keywords]),
+            delete_data=WordList(commands.delete_data),
+            my_requests_command=WordList(commands.my_requests),
+            flow_cancel=WordList(commands.cancel),
+            urgent=UrgentWords(consultation.urgent_words, words.not_urgent),
+        )
+        self.service_words = {
+            s.key: tuple(w for w in WordList(s.words).words) for s in consultation.services
+        }
+
+    def use_library(self, library) -> None:
+        """Route with another library's keywords (console FAQ cards went live)."""
+        self.router = library.router
+        self.topics = set(library.topics)
+
+    # --- the pipeline ---------------------------------------------------------------------
+    def interpret(self, text: str, now: dt.datetime, state: str | None = None) -> Interpretation:
+        """`state`: the state of the chat's conversation in progress (a booking step), if any."""
+        if not text.strip():
+            return Interpretation(
+                text=text, normalised="", intent=I.OFFTOPIC, topics=(), band=FALLBACK
+            )
+        clauses = normalise_with_breaks(text)
+        normalised = clauses.normalised
+        negations = negated_spans(clauses)
+        urgent_word = self.vocabulary.urgent.find(normalised)
+        matches = self.router.matches(normalised)
+        standing, negated_topics = self._drop_negated(matches, negations)
+        keyword_topics = KeywordRouter.route_matches(standing, len(normalised))
+        entities = self._entities(text, now)
+        if entities.phone:
+            keyword_topics = self._without_phone_words(keyword_topics, standing)
+        asked = {m.rule.topic for m in standing if m.rule.topic}
+        negated = (negated_topics - asked) | self._negated_intents(normalised, negations)
+        for intent, topic in I.ACTION_TOPICS.items():
+            if topic in negated:
+                negated.add(intent)
+            if topic in asked:  # 「我要找專人，不要機器人」: asked as well as negated
+                negated.discard(intent)
+        if urgent_word or self._only_thanks(normalised, negations):
+            keyword_topics = []
+        if keyword_topics:
+            keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
+            topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
+            topics = self._with_unkeyworded_questions(topics, standing, clauses, negated)
+            band = ANSWER
+        elif urgent_word or self._only_thanks(normalised, negations):
+            topics, band = (), FALLBACK
+        else:
+            ignored = [(m.start, m.end) for m in matches if m.rule.topic is None]
+            topics = self._with_unkeyworded_questions((), [], clauses, negated)
+            if len(topics) >= 2:
+                band = ANSWER
+            else:
+                topics, band = self._classify(normalised, negations, negated, ignored)
+        intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
+        if intent == I.URGENT:
+            topics, band = (), FALLBACK
+        if intent in (I.CANCEL, I.MOVE, I.MY_REQUESTS):
+            topics = tuple(t for t in topics if t.topic != "booking")
+            band = band if topics else FALLBACK
+        return Interpretation(
+            text=text,
+            normalised=normalised,
+            intent=intent,
+            topics=topics,
+            band=band,
+            negated=frozenset(negated),
+            entities=entities,
+            urgent_word=urgent_word,
+            command=self._command(normalised),
+        )
+
+    def _command(self, normalised: str) -> str | None:
+        """The command the whole message is, in any script or width (取消, 我的预约 ...)."""
+        vocabulary = self.vocabulary
+        for name, words in (
+            ("cancel", vocabulary.flow_cancel),
+            ("my_requests", vocabulary.my_requests_command),
+            ("delete_data", vocabulary.delete_data),
+        ):
+            if words.equals(normalised):
+                return name
+        return None
+
+    # --- stages -----------------------------------------------------------------------------
+    @staticmethod
+    def _drop_negated(
+        matches: list[KeywordMatch], negations: tuple[NegatedSpan, ...]
+    ) -> tuple[list[KeywordMatch], set[str]]:
+        """Matches left standing, and the topics negated. In a question (「不用擔心副作用嗎」)
+        only the actions (booking, human) are negated; other topics stay asked."""
+        standing, negated = [], set()
+        for match in matches:
+            span = next((s for s in negations if s.covers(match.start, match.end)), None)
+            topic = match.rule.topic
+            if span is None or topic is None:
+                standing.append(match)
+            elif span.in_question and topic not in I.ACTION_TOPICS.values():
+                standing.append(match)
+            else:
+                negated.add(topic)
+        return standing, negated
+
+    def _negated_intents(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> set[str]:
+        if not negations:
+            return set()
+        vocabulary = self.vocabulary
+        found = set()
+        for intent, words in (
+            (I.BOOK, vocabulary.book),
+            (I.HANDOVER, vocabulary.handover),
+            (I.CANCEL, vocabulary.cancel),
+            (I.MOVE, vocabulary.move),
+        ):
+            if words.negated(normalised, negations):
+                found.add(intent)
+        return found
+
+    def _only_thanks(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> bool:
+        """「好的謝謝」「不用轉真人了謝謝」: thanks, and nothing else left to read."""
+        hits = [h for h in self.vocabulary.thanks.find(normalised, negations) if not h.negated]
+        if not hits:
+            return False
+        covered = {i for h in hits for i in range(h.start, h.end)}
+        covered |= {i for s in negations for i in range(s.start, s.end)}
+        rest = [c for i, c in enumerate(normalised) if i not in covered and c not in THANKS_FILLER]
+        return len(rest) <= MAX_THANKS_REST
+
+    @staticmethod
+    def _without_context_topics(
+        topics: list[str], matches: list[KeywordMatch], clauses
+    ) -> list[str]:
+        """「我皮膚容易過敏，打了會不會有副作用」: a clause that only sets the scene (no question,
+        no request) gives no card when another clause asks about a topic."""
+        if len(topics) < 2 or not clauses.breaks:
+            return topics
+        bounds = _clauses(clauses)
+        asking = [b for b in bounds if _is_asking(clauses.normalised[b[0] : b[1]], b, clauses)]
+        if not asking or len(asking) == len(bounds):
+            return topics
+        in_asking = {
+            m.rule.topic
+            for m in matches
+            if any(a <= m.start < b for a, b in asking) and m.rule.topic
+        }
+        if not in_asking:
+            return topics
+        kept = [t for t in topics if t in in_asking or t in I.ACTION_TOPICS.values()]
+        return kept or topics
+
+    def _with_unkeyworded_questions(
+        self,
+        topics: tuple[TopicScore, ...],
+        matches: list[KeywordMatch],
+        clauses,
+        negated: set[str],
+    ) -> tuple[TopicScore, ...]:
+        """「打了會不會紅紅的？效果可以維持多久？」: a question clause without any keyword gets
+        the classifier's topic too, in its place, when it is confident."""
+        if self.model is None or not clauses.breaks:
+            return topics
+        placed = [(m.start, TopicScore(m.rule.topic, 1.0, KEYWORD)) for m in matches]
+        added = False
+        for start, end in _clauses(clauses):
+            text = clauses.normalised[start:end]
+            if len(text) < MIN_CLAUSE or any(start <= m.start < end for m in matches):
+                continue
+            if not _is_asking(text, (start, end), clauses):
+                continue
+            best = self.model.predict(text)[0]
+            if (
+                best.label in self.topics
+                and best.label not in UNGUESSED
+                and best.label not in negated
+                and best.probability >= self.config.thresholds.answer
+            ):
+                placed.append((start, TopicScore(best.label, best.probability, CLASSIFIER)))
+                added = True
+        if not added:
+            return topics
+        kept = {t.topic for t in topics}
+        ordered: list[TopicScore] = []
+        for _, score in sorted(placed, key=lambda p: p[0]):
+            if (score.topic in kept or score.source == CLASSIFIER) and score.topic not in {
+                t.topic for t in ordered
+            }:
+                ordered.append(score)
+        return tuple(ordered)
+
+    @staticmethod
+    def _without_phone_words(topics: list[str], matches: list[KeywordMatch]) -> list[str]:
+        """「電話 0912…」 gives a phone; it does not ask for the clinic's (the contact card)."""
+        contact = [m for m in matches if m.rule.topic == "contact"]
+        if contact and all(m.rule.keyword in PHONE_WORDS for m in contact):
+            return [t for t in topics if t != "contact"]
+        return topics
+
+    def _classify(
+        self,
+        normalised: str,
+        negations: tuple[NegatedSpan, ...],
+        negated: set[str],
+        ignored: list[tuple[int, int]],
+    ) -> tuple[tuple[TopicScore, ...], str]:
+        """The classifier reads what is neither negated nor an ignore phrase (疫苗副作用)."""
+        if self.model is None or not normalised:
+            return (), FALLBACK
+        cut = [(s.start, s.end) for s in negations] + ignored
+        kept = "".join(c for i, c in enumerate(normalised) if not any(a <= i < b for a, b in cut))
+        if not kept.strip():
+            return (), FALLBACK
+        thresholds = self.config.thresholds
+        ranked = [
+            p
+            for p in self.model.predict(kept)
+            if p.label not in negated and (p.label in self.topics or p.label == OFFTOPIC)
+        ]
+        if not ranked or ranked[0].label == OFFTOPIC:
+            return (), FALLBACK
+        best = ranked[0]
+        needed = thresholds.book if best.label == "booking" else thresholds.answer
+        if best.probability >= needed and best.label not in ("human", "greeting"):
+            return (TopicScore(best.label, best.probability, CLASSIFIER),), ANSWER
+        if best.probability < thresholds.clarify:
+            return (), FALLBACK
+        options = [
+            TopicScore(p.label, p.probability, CLASSIFIER)
+            for p in ranked
+            if p.label not in (OFFTOPIC, "greeting") and p.probability >= thresholds.option
+        ][: thresholds.clarify_options]
+        return (tuple(options), CLARIFY) if options else ((), FALLBACK)
+
+    def _intent(
+        self,
+        normalised: str,
+        negations: tuple[NegatedSpan, ...],
+        topics: tuple[TopicScore, ...],
+        band: str,
+        negated: set[str],
+        state: str | None,
+        urgent_word: str | None,
+    ) -> str:
+        vocabulary = self.vocabulary
+        answered = [t.topic for t in topics] if band == ANSWER else []
+        if urgent_word:
+            return I.URGENT
+        if vocabulary.delete_data.equals(normalised) or vocabulary.delete_data.asked(
+            normalised, negations
+        ):
+            return I.DELETE_DATA
+        if vocabulary.move.asked(normalised, negations) or _moves_to_a_time(normalised):
+            return I.MOVE
+        if vocabulary.cancel.asked(normalised, negations) or (
+            state is not None and vocabulary.flow_cancel.equals(normalised)
+        ):
+            return I.CANCEL
+        if vocabulary.my_requests.asked(normalised, negations):
+            return I.MY_REQUESTS
+        if "human" in answered and I.HANDOVER not in negated:
+            return I.HANDOVER
+        if "booking" in answered and I.BOOK not in negated:
+            return I.BOOK
+        if answered == ["greeting"]:
+            return I.GREETING
+        if not answered and vocabulary.thanks.asked(normalised, negations):
+            return I.THANKS
+        if answered or band == CLARIFY:
+            return I.ASK
+        return I.OFFTOPIC
+
+    def _entities(self, text: str, now: dt.datetime) -> Entities:
+        digits = sum(c.isdigit() for c in text)
+        return read_entities(
+            text, now, self.tz, self.service_words, with_phone=digits >= MIN_DIGITS_FOR_PHONE
+        )
+
+
+def _clauses(clauses) -> list[tuple[int, int]]:
+    cuts = sorted(b for b in clauses.breaks if 0 < b < len(clauses.normalised))
+    edges = [0, *cuts, len(clauses.normalised)]
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b > a]
+
+
+def _is_asking(text: str, bounds: tuple[int, int], clauses) -> bool:
+    return bounds[1] in clauses.questions or any(marker in text for marker in ASKING_MARKERS)
+
+
+_MOVE_TO_A_TIME = re.compile(
+    r"(?<!修)改(?:到|成|在|約)?(?:周|禮拜|星期|明天|後天|下周|下禮拜|下星期|這周|今天|早上|上午|下午|晚上|[0-9])"
+)
+
+
+def _moves_to_a_time(normalised: str) -> bool:
+    """「改週六」「改下午三點」: 改 followed by a time is moving a request."""
+    return bool(_MOVE_TO_A_TIME.search(normalised))
+
+
+def load_model(replies_dir: Path) -> TopicModel | None:
+    path = replies_dir / MODEL_FILE
+    return TopicModel.load(path) if path.exists() else None
+
+
+def build_understanding(replies_dir: Path, config_dir: Path, library=None) -> Understanding:
+    """For scripts and tests: everything from the files (the app builds it from its own)."""
+    from linebot_app.cards.content import load_replies
+    from linebot_app.clinic import load_clinic
+    from linebot_app.consultation.config import load_consultation_config
+
+    library = library or load_replies(replies_dir, config_dir)
+    clinic = load_clinic(config_dir / "clinic.yaml")
+    return Understanding(
+        library,
+        load_consultation_config(config_dir),
+        load_understanding_config(config_dir),
+        clinic.tz,
+        load_model(replies_dir),
+    )

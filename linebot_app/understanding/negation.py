@@ -1,0 +1,249 @@
+"""Negation and its scope: which part of a message the patient said they do *not* want.
+
+「我沒有要約診，只是想先了解副作用」 negates 約診 and nothing after the comma;
+「先不要幫我轉專人 我想問安全性」 negates 幫我轉專人; 「預約就免了，價格多少」 negates 預約.
+
+Works on the normalised text (`routing.normalise.normalise_with_breaks`), so Simplified,
+fullwidth and spaced writing read alike. A cue before its object (不想, 先不要, don't ...) scopes
+forward to the end of the clause, a contrast word (只是, 但是, but, just ...) or at most
+`MAX_SCOPE` characters, whichever comes first; a cue closing its clause (免了, 不用了 ...) scopes
+back over that clause. A-not-A questions (要不要, 是不是) are not negations. A clause that is a
+question (嗎, 呢, ?) keeps its topics (「不用擔心副作用嗎」 still asks about side effects):
+`NegatedSpan.in_question` says so, and callers negate only actions there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from linebot_app.routing.normalise import Clauses, normalise_with_breaks
+
+MAX_SCOPE = 10  # characters a forward cue reaches without a clause break
+MAX_SCOPE_ENGLISH = 32
+
+# Cues before what they negate, in normalised form (Traditional, no punctuation), longest first.
+FORWARD_CUES = (
+    "沒有打算要",
+    "暫時不需要",
+    "暫時不用",
+    "沒有打算",
+    "沒有想要",
+    "還沒有要",
+    "不是要",
+    "沒有要",
+    "並沒有要",
+    "不是想",
+    "先不要",
+    "先不用",
+    "先別",
+    "還不想",
+    "還不要",
+    "暫時不",
+    "不打算",
+    "沒打算",
+    "不需要",
+    "不考慮",
+    "不用",
+    "不想",
+    "不要",
+    "不必",
+    "沒要",
+    "不是",
+    "別再",
+    "別",
+    "甭",
+    "no need to",
+    "no need for",
+    "no need",
+    "dont want to",
+    "dont want",
+    "dont need to",
+    "dont need",
+    "do not want to",
+    "do not want",
+    "do not need",
+    "do not",
+    "dont",
+    "not now",
+    "not yet",
+    "never mind",
+    "not",
+)
+# Cues closing the clause they negate: 「預約就免了」「轉真人先不用」.
+BACKWARD_CUES = (
+    "就先不用了",
+    "先不用了",
+    "就不用了",
+    "就免了",
+    "不需要了",
+    "先不需要",
+    "就算了",
+    "不用了",
+    "不要了",
+    "先不要",
+    "先不用",
+    "免了",
+    "不必了",
+    "不用",
+    "no need",
+    "not now",
+    "not needed",
+)
+# Words that end a negation's reach: what follows is what the patient does want.
+CONTRAST = (
+    "只是",
+    "只想",
+    "但是",
+    "可是",
+    "不過",
+    "而是",
+    "是想",
+    "我想",
+    "想問",
+    "想先",
+    "先問",
+    "請問",
+    "我要",
+    "直接",
+    "就好",
+    "反而",
+    "但",
+    "just",
+    "but",
+    "only",
+    "i want",
+    "i would like",
+    "id like",
+    "can you",
+    "tell me",
+    "i have",
+    "謝謝",
+    "感謝",
+    "thanks",
+    "thank",
+)
+QUESTION_PARTICLES = ("嗎", "呢", "嘛", "麼")
+_A_NOT_A = re.compile(r"(.)不\1")
+
+
+@dataclass(frozen=True)
+class NegatedSpan:
+    """Characters [start, end) of the normalised text are negated by `cue`."""
+
+    cue: str
+    start: int
+    end: int
+    in_question: bool
+
+    def covers(self, start: int, end: int) -> bool:
+        return start < self.end and end > self.start
+
+
+def _clause_bounds(clauses: Clauses) -> list[tuple[int, int]]:
+    cuts = sorted(b for b in clauses.breaks if 0 < b < len(clauses.normalised))
+    edges = [0, *cuts, len(clauses.normalised)]
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b > a]
+
+
+def _is_question(clauses: Clauses, start: int, end: int) -> bool:
+    text = clauses.normalised[start:end]
+    if end in clauses.questions:
+        return True
+    if text.endswith(QUESTION_PARTICLES) or _A_NOT_A.search(text):
+        return True
+    return bool(re.match(r"(is|are|do|does|can|could|will|should|would) ", text))
+
+
+def _word_at(text: str, start: int, cue: str) -> bool:
+    """English cues only on word boundaries; Chinese ones not inside an A-not-A question."""
+    end = start + len(cue)
+    if cue.isascii():
+        before = start == 0 or not text[start - 1].isalnum()
+        after = end == len(text) or not text[end].isalnum()
+        return before and after
+    if cue.startswith("不") and start > 0 and end < len(text) and text[start - 1] == cue[1]:
+        return False  # 要不要, 用不用, 是不是
+    if cue.startswith("不") and start > 0 and len(cue) > 1 and text[start - 1] == text[start + 1]:
+        return False
+    return True
+
+
+def _find_all(text: str, cue: str, lo: int, hi: int) -> list[int]:
+    found, at = [], text.find(cue, lo, hi)
+    while at != -1:
+        if _word_at(text, at, cue):
+            found.append(at)
+        at = text.find(cue, at + 1, hi)
+    return found
+
+
+def _scope_end(text: str, start: int, clause_end: int, english: bool = False) -> int:
+    end = min(clause_end, start + (MAX_SCOPE_ENGLISH if english else MAX_SCOPE))
+    for word in CONTRAST:
+        at = text.find(word, start, end)
+        if at != -1:
+            end = at
+    return end
+
+
+_CUE_STARTS = frozenset(c[0] for c in FORWARD_CUES + BACKWARD_CUES if not c.isascii())
+_ENGLISH_CUES = re.compile(r"\b(no|not|dont|do not|never)\b")
+
+
+def _may_negate(text: str) -> bool:
+    """Cheap pre-check: most messages hold no cue character at all."""
+    if not _CUE_STARTS.isdisjoint(text):
+        return True
+    return bool(_ENGLISH_CUES.search(text))
+
+
+def negated_spans(clauses: Clauses) -> tuple[NegatedSpan, ...]:
+    """Every negated stretch of the text, in order (see the module docstring)."""
+    text = clauses.normalised
+    if not _may_negate(text):
+        return ()
+    spans: list[NegatedSpan] = []
+    for lo, hi in _clause_bounds(clauses):
+        question = _is_question(clauses, lo, hi)
+        taken = bytearray(hi - lo)
+        for cue in BACKWARD_CUES:
+            if text.endswith(cue, lo, hi) and hi - len(cue) > lo:
+                at = hi - len(cue)
+                if _word_at(text, at, cue) and not any(taken[at - lo :]):
+                    spans.append(NegatedSpan(cue, lo, at, question))
+                    taken[at - lo :] = b"\x01" * (hi - at)
+                break
+        for cue in FORWARD_CUES:
+            for at in _find_all(text, cue, lo, hi):
+                if any(taken[at - lo : at - lo + len(cue)]):
+                    continue
+                taken[at - lo : at - lo + len(cue)] = b"\x01" * len(cue)
+                scope_start = at + len(cue)
+                end = _scope_end(text, scope_start, hi, cue.isascii())
+                if end > scope_start:
+                    spans.append(NegatedSpan(cue, scope_start, end, question))
+    spans.extend(_spans_across_a_soft_break(clauses, spans))
+    return tuple(sorted(spans, key=lambda s: s.start))
+
+
+def _spans_across_a_soft_break(clauses: Clauses, spans: list[NegatedSpan]) -> list[NegatedSpan]:
+    """「我 不想 預約」: a cue whose clause ends right after it reaches into the next clause."""
+    text = clauses.normalised
+    extra = []
+    for lo, hi in _clause_bounds(clauses):
+        for cue in FORWARD_CUES:
+            if text.endswith(cue, lo, hi) and _word_at(text, hi - len(cue), cue):
+                if any(s.start == hi for s in spans):
+                    break
+                nxt = min((b for b in clauses.breaks if b > hi), default=len(text))
+                end = _scope_end(text, hi, nxt, cue.isascii())
+                if end > hi:
+                    extra.append(NegatedSpan(cue, hi, end, _is_question(clauses, hi, nxt)))
+                break
+    return extra
+
+
+def find_negations(text: str) -> tuple[NegatedSpan, ...]:
+    """Negated spans of `text` (normalised internally); offsets refer to `normalise(text)`."""
+    return negated_spans(normalise_with_breaks(text))

@@ -1,0 +1,71 @@
+"""The classifier: trained by scikit-learn, predicted in pure Python from the committed file."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from linebot_app.cards import load_replies
+from linebot_app.understanding.classifier import (
+    MODEL_FILE,
+    TopicModel,
+    char_ngrams,
+    samples_digest,
+    train,
+    training_samples,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_char_ngrams_are_scikit_learns_char_wb():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    text = "外泌體 side effects"
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).build_analyzer()
+    assert sorted(char_ngrams(text)) == sorted(reference(text))
+
+
+def test_pure_python_prediction_equals_scikit_learns(tmp_path):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    samples = [
+        ("副作用", "side_effects"),
+        ("會不會紅腫", "side_effects"),
+        ("多少錢", "price"),
+        ("費用怎麼算", "price"),
+        ("今天天氣好", "offtopic"),
+        ("哈哈哈", "offtopic"),
+    ]
+    model = TopicModel.from_data(train(samples))
+    vectoriser = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True)
+    matrix = vectoriser.fit_transform([t for t, _ in samples])
+    reference = LogisticRegression(C=8.0, max_iter=2000).fit(matrix, [c for _, c in samples])
+    for text in ("打完會紅嗎", "一次多少", "天氣"):
+        ours = {p.label: p.probability for p in model.predict(text)}
+        theirs = dict(
+            zip(
+                reference.classes_,
+                reference.predict_proba(vectoriser.transform([text]))[0],
+                strict=True,
+            )
+        )
+        for label, probability in theirs.items():
+            assert math.isclose(ours[label], probability, abs_tol=2e-3)
+
+
+def test_the_committed_model_was_trained_on_the_current_keywords_and_examples():
+    """Edit examples or keywords → `flask --app linebot_app understanding train` → commit."""
+    library = load_replies(PROJECT_ROOT / "replies", PROJECT_ROOT / "config")
+    model = TopicModel.load(PROJECT_ROOT / "replies" / MODEL_FILE)
+    assert model.digest == samples_digest(training_samples(library))
+    assert set(model.classes) == set(library.topics) | {"offtopic"}
+
+
+@pytest.mark.parametrize("topic", ["what", "side_effects", "price", "booking", "contact"])
+def test_every_topic_has_enough_examples(topic):
+    library = load_replies(PROJECT_ROOT / "replies", PROJECT_ROOT / "config")
+    assert 10 <= len(library.topics[topic].examples) <= 40

@@ -1,0 +1,138 @@
+"""One interpretation per message: intent, ranked topics, bands, negations, entities."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from linebot_app.understanding.interpretation import build_understanding
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NOW = dt.datetime(2026, 12, 3, 10, 30, tzinfo=ZoneInfo("Asia/Taipei"))
+
+
+@pytest.fixture(scope="module")
+def understanding():
+    return build_understanding(PROJECT_ROOT / "replies", PROJECT_ROOT / "config")
+
+
+def read(understanding, text, state=None):
+    return understanding.interpret(text, NOW, state)
+
+
+def test_a_negated_booking_never_fires_and_the_rest_is_answered(understanding):
+    seen = read(understanding, "我沒有要約診，只是想先了解副作用")
+    assert seen.intent == "ask"
+    assert seen.answered_topics == ("side_effects",)
+    assert "book" in seen.negated
+
+
+def test_a_negated_hand_over_never_fires(understanding):
+    seen = read(understanding, "先不要幫我轉專人，我想問安全性")
+    assert (seen.intent, seen.answered_topics) == ("ask", ("safety",))
+    assert "handover" in seen.negated
+
+
+def test_asked_and_negated_in_one_message_counts_as_asked(understanding):
+    seen = read(understanding, "我要找專人，不要機器人")
+    assert seen.intent == "handover"
+
+
+def test_cancel_and_move_by_words(understanding):
+    assert read(understanding, "取消預約").intent == "cancel_request"
+    assert read(understanding, "那天不能去了").intent == "cancel_request"
+    assert read(understanding, "可以改到別天嗎").intent == "move_request"
+    moved = read(understanding, "預約可以改到下週三下午嗎")
+    assert moved.intent == "move_request"
+    assert moved.answered_topics == ()
+    assert moved.entities.when.as_dict() == {"date": "2026-12-09", "period": "afternoon"}
+
+
+def test_details_in_one_sentence_are_kept_and_the_phone_is_not_a_contact_question(
+    understanding,
+):
+    seen = read(understanding, "我是林小姐，電話 0912-345-678，想約週六下午")
+    assert seen.intent == "book"
+    assert seen.answered_topics == ("booking",)
+    assert seen.entities.name == "林小姐"
+    assert seen.entities.phone == "+886912345678"
+    assert seen.entities.when.picker_initial(ZoneInfo("Asia/Taipei")) == dt.datetime(
+        2026, 12, 5, 13, 0, tzinfo=ZoneInfo("Asia/Taipei")
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["打完之後呼吸困难", "我 呼吸 困難", "過敏 性休克", "ＥＭＥＲＧＥＮＣＹ", "I can't breathe"],
+)
+def test_urgent_words_in_any_script_width_or_spacing(understanding, text):
+    seen = read(understanding, text)
+    assert seen.intent == "urgent"
+    assert seen.urgent_word
+    assert seen.answered_topics == ()
+
+
+def test_urgent_even_in_the_middle_of_a_booking(understanding):
+    assert read(understanding, "救命 我呼吸困難", state="time").intent == "urgent"
+
+
+def test_not_urgent_is_not_urgent(understanding):
+    assert read(understanding, "不是很緊急，想問副作用").intent == "ask"
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("這個療程大概是在做什麼的", "what"),
+        ("打了會不會紅紅的", "side_effects"),
+        ("你們是在東區那邊嗎", "contact"),
+    ],
+)
+def test_paraphrases_without_a_keyword_are_answered_by_the_classifier(understanding, text, topic):
+    seen = read(understanding, text)
+    assert seen.band == "answer"
+    assert seen.topics[0].topic == topic
+    assert seen.topics[0].source == "classifier"
+
+
+def test_an_uncertain_guess_asks_back_with_the_best_topics(understanding):
+    seen = read(understanding, "做完隔天可以上班嗎 臉會不會很明顯")
+    assert seen.band == "clarify"
+    assert 2 <= len(seen.clarify_topics) <= 3
+    assert seen.intent == "ask"
+
+
+def test_keywords_answer_first_with_full_confidence(understanding):
+    seen = read(understanding, "外泌體安全嗎？多少錢？")
+    assert [(t.topic, t.confidence, t.source) for t in seen.topics] == [
+        ("safety", 1.0, "keyword"),
+        ("price", 1.0, "keyword"),
+    ]
+
+
+def test_a_scene_setting_clause_gives_no_card(understanding):
+    seen = read(understanding, "我皮膚容易過敏，打了會不會有副作用")
+    assert seen.answered_topics == ("side_effects",)
+
+
+@pytest.mark.parametrize("text", ["謝謝", "好的謝謝你", "thank you so much", "感恩～"])
+def test_thanks(understanding, text):
+    seen = read(understanding, text)
+    assert (seen.intent, seen.band) == ("thanks", "fallback")
+
+
+@pytest.mark.parametrize("text", ["今天天氣真好", "我家的狗很乖", "👍"])
+def test_off_topic_chat_gets_no_card(understanding, text):
+    seen = read(understanding, text)
+    assert seen.answered_topics == ()
+    assert seen.intent == "offtopic"
+
+
+def test_commands_in_any_script(understanding):
+    assert read(understanding, "我的预约").intent == "my_requests"
+    assert read(understanding, "刪除我的資料").intent == "delete_data"
+    assert read(understanding, "算了", state="name").intent == "cancel_request"
+    assert read(understanding, "算了").intent != "cancel_request"
