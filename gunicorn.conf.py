@@ -40,13 +40,13 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    from linebot_app.shutdown import install_sigterm_handler
+    from linebot_app.delivery.shutdown import install_sigterm_handler
 
     install_sigterm_handler(worker)
 
 
 def worker_exit(server, worker):
-    from linebot_app.shutdown import drain
+    from linebot_app.delivery.shutdown import drain
 
     drain(worker)
 
@@ -59,7 +59,7 @@ def child_exit(server, worker):
 
 def worker_int(worker):
     """SIGINT/SIGQUIT (Ctrl-C under `make run`): stop claiming; worker_exit then drains."""
-    from linebot_app.shutdown import inbox_worker_of
+    from linebot_app.delivery.shutdown import inbox_worker_of
 
     inbox = inbox_worker_of(worker)
     if inbox is not None:

@@ -31,7 +31,7 @@ STEPS = [
     ),
     ("line-bot-sdk v3 webhooks", ["linebot.v3.webhooks"]),
     ("phonenumbers, opencc, pyahocorasick", ["phonenumbers", "opencc", "ahocorasick"]),
-    ("the rest of linebot_app", ["linebot_app", "linebot_app.handlers"]),
+    ("the rest of linebot_app", ["linebot_app", "linebot_app.features"]),
 ]
 
 
@@ -53,7 +53,7 @@ def measure(database: str) -> list[tuple[str, float, float]]:
             importlib.import_module(module)
         rows.append((label, _rss_mb() - before, _rss_mb()))
     from linebot_app import create_app, start_worker
-    from linebot_app.migrate import upgrade
+    from linebot_app.storage.migrate import upgrade
 
     before = _rss_mb()
     app = create_app()

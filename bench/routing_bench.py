@@ -34,8 +34,8 @@ if str(PROJECT_ROOT) not in sys.path:  # also runnable as `python bench/routing_
 
 import yaml  # noqa: E402
 
-from linebot_app.cards.content import keyword_rules, load_replies  # noqa: E402
-from linebot_app.routing import KeywordRouter, KeywordRule, Tier, normalise  # noqa: E402
+from linebot_app.content.cards import keyword_rules, load_replies  # noqa: E402
+from linebot_app.understanding import KeywordRouter, KeywordRule, Tier, normalise  # noqa: E402
 
 SIZES = (20, 200, 2000)
 RUNS = 7  # timed runs per measurement; the median is reported

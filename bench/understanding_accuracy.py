@@ -47,8 +47,8 @@ class LegacyReading:
 
 
 def legacy_interpreter():
-    from linebot_app.cards.content import load_replies
-    from linebot_app.consultation.config import load_consultation_config
+    from linebot_app.content.cards import load_replies
+    from linebot_app.features.consultation.config import load_consultation_config
 
     library = load_replies(PROJECT_ROOT / "replies", PROJECT_ROOT / "config")
     config = load_consultation_config(PROJECT_ROOT / "config")

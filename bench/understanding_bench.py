@@ -78,10 +78,10 @@ def _padded(library):
     the shipped samples plus generated examples up to EXAMPLES examples."""
     from dataclasses import replace
 
-    from linebot_app.cards.content import keyword_rules
-    from linebot_app.routing import KeywordRouter
-    from linebot_app.routing.normalise import normalise
+    from linebot_app.content.cards import keyword_rules
+    from linebot_app.understanding import KeywordRouter
     from linebot_app.understanding.classifier import TopicModel, train, training_samples
+    from linebot_app.understanding.normalise import normalise
 
     rules, _ = keyword_rules(library.topics, library.shared)
     messages = [normalise(t) for t in _messages()]
@@ -123,13 +123,13 @@ def latency() -> None:
 
 
 def shipped_library():
-    from linebot_app.cards.content import load_replies
+    from linebot_app.content.cards import load_replies
 
     return load_replies(PROJECT_ROOT / "replies", PROJECT_ROOT / "config")
 
 
 def shipped_consultation():
-    from linebot_app.consultation.config import load_consultation_config
+    from linebot_app.features.consultation.config import load_consultation_config
 
     return load_consultation_config(PROJECT_ROOT / "config")
 
@@ -144,8 +144,9 @@ def rss():
 root = Path(sys.argv[1])
 sys.path.insert(0, str(root))
 out = {}
-import linebot_app.cards.content, linebot_app.consultation.config, linebot_app.clinic
-from linebot_app.cards.content import load_replies
+import linebot_app.content.cards, linebot_app.content.clinic
+import linebot_app.features.consultation.config
+from linebot_app.content.cards import load_replies
 library = load_replies(root / "replies", root / "config")
 before = rss()
 start = time.perf_counter()

@@ -13,10 +13,10 @@ from flask import Flask
 
 from linebot_app.bot import Bot, build_bot
 from linebot_app.clock import Clock
+from linebot_app.content.yaml_config import ConfigError
+from linebot_app.delivery.worker import InboxWorker
 from linebot_app.logs import configure_logging
 from linebot_app.settings import Settings, SettingsError, load_settings
-from linebot_app.worker import InboxWorker
-from linebot_app.yaml_config import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     for warning in settings.warnings:
         log.warning(warning)
 
-    from linebot_app.handlers import register_handlers
+    from linebot_app.features import register_handlers
 
     register_handlers(bot)
 
@@ -55,8 +55,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.extensions["bot"] = bot
 
     from linebot_app import metrics
-    from linebot_app.health import health
-    from linebot_app.webhook import webhook
+    from linebot_app.delivery.health import health
+    from linebot_app.delivery.webhook import webhook
 
     app.register_blueprint(webhook)
     app.register_blueprint(health)

@@ -5,23 +5,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from linebot_app.cards import ReplyLibrary
-from linebot_app.clinic import ClinicConfig
 from linebot_app.clock import Clock
-from linebot_app.consultation.config import ConsultationConfig
-from linebot_app.content_loader import Content, load_content
-from linebot_app.db import Database
+from linebot_app.content import ReplyLibrary
+from linebot_app.content.clinic import ClinicConfig
+from linebot_app.content.loader import Content, load_content
+from linebot_app.delivery.inbox import Inbox
+from linebot_app.delivery.outage import OutageTracker
+from linebot_app.delivery.outbox import Outbox
+from linebot_app.delivery.quota import QuotaGate
 from linebot_app.dispatch import Dispatcher
-from linebot_app.handlers.topics import TopicCards
-from linebot_app.inbox import Inbox
-from linebot_app.line_client import LineClient
-from linebot_app.outage import OutageTracker
-from linebot_app.outbox import Outbox
-from linebot_app.quota import QuotaGate
+from linebot_app.features.consultation.config import ConsultationConfig
+from linebot_app.features.topics import TopicCards
+from linebot_app.line.client import LineClient
 from linebot_app.review.gate import ReviewGate
 from linebot_app.review.live import LiveCards
 from linebot_app.services import Services
 from linebot_app.settings import Settings
+from linebot_app.storage.db import Database
 from linebot_app.understanding.interpretation import Understanding, load_model
 
 log = logging.getLogger(__name__)

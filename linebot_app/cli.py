@@ -14,7 +14,7 @@ db_cli = AppGroup("db", help="Database schema.")
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply all schema migrations (run by the Procfile's release phase)."""
-    from linebot_app.migrate import upgrade
+    from linebot_app.storage.migrate import upgrade
 
     settings = current_app.config["SETTINGS"]
     upgrade(settings.database_url)
@@ -36,7 +36,7 @@ def inbox_prune(days: int) -> None:
     """Delete handled webhook events and sent pushes older than --days (run daily)."""
     import datetime as dt
 
-    from linebot_app.retention import prune
+    from linebot_app.delivery.retention import prune
 
     bot = current_app.extensions["bot"]
     result = prune(bot.db, bot.clock.now() - dt.timedelta(days=days))
@@ -56,8 +56,8 @@ def inbox_status() -> None:
         click.echo(f"{status:12s} {count}")
     if not counts:
         click.echo("the inbox is empty")
-    from linebot_app.backlog import outbox_counts
-    from linebot_app.quota import NOT_SENT_QUOTA
+    from linebot_app.delivery.backlog import outbox_counts
+    from linebot_app.delivery.quota import NOT_SENT_QUOTA
 
     for status, count in sorted(outbox_counts(bot.db).items()):
         note = "  (not sent: monthly message quota used up)" if status == NOT_SENT_QUOTA else ""
@@ -71,7 +71,7 @@ def check_content_command() -> None:
     The app refuses to start with errors, so reaching this command means there are none;
     it then lists the warnings (e.g. cards not yet reviewed by the clinic physician).
     """
-    from linebot_app.cards import check_content
+    from linebot_app.content import check_content
 
     bot = current_app.extensions["bot"]
     settings = bot.settings
@@ -101,7 +101,7 @@ def listeners_command() -> None:
 @click.option("--limit", default=50, show_default=True, help="How many questions to list.")
 def unmatched_command(limit: int) -> None:
     """What patients asked that no topic answered (masked), most frequent first."""
-    from linebot_app.routing.unmatched import most_asked
+    from linebot_app.understanding.unmatched import most_asked
 
     bot = current_app.extensions["bot"]
     with bot.db.session() as session:
@@ -147,7 +147,7 @@ class LazyGroup(click.Group):
 
 
 def register_cli(app: Flask) -> None:
-    from linebot_app.consultation.cli import register_cli as register_consultation_cli
+    from linebot_app.features.consultation.cli import register_cli as register_consultation_cli
 
     app.cli.add_command(
         LazyGroup(

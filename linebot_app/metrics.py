@@ -127,7 +127,7 @@ class _DatabaseCollector:
         self.bot = bot
 
     def collect(self):
-        from linebot_app.backlog import inbox_backlog, outbox_counts
+        from linebot_app.delivery.backlog import inbox_backlog, outbox_counts
 
         up = GaugeMetricFamily("linebot_database_up", "1 when the database answered this scrape")
         try:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from linebot_app.consultation.desk import Desk
     from linebot_app.dispatch.context import EventContext, Message
-    from linebot_app.handlers.topics import TopicCards
-    from linebot_app.line_client import LineClient
+    from linebot_app.features.consultation.desk import Desk
+    from linebot_app.features.topics import TopicCards
+    from linebot_app.line.client import LineClient
     from linebot_app.understanding.interpretation import Understanding
 
 TopicAction = Callable[["EventContext"], "list[Message]"]

@@ -22,8 +22,8 @@ from werkzeug.serving import make_server
 from linebot_app import create_app, start_worker
 from linebot_app.clock import Clock, FixedClock
 from linebot_app.fakeline import FakeLinePlatform, FakeLineServer, WebhookSender
-from linebot_app.migrate import upgrade
 from linebot_app.settings import Settings, normalise_database_url
+from linebot_app.storage.migrate import upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 import pytest
 import yaml
 
-from linebot_app.cards import (
+from linebot_app.content import (
     check_content,
     load_checked_replies,
     load_replies,
@@ -21,10 +21,10 @@ from linebot_app.cards import (
     render_topic,
     render_topics,
 )
-from linebot_app.clinic import load_clinic
+from linebot_app.content.clinic import load_clinic
+from linebot_app.content.yaml_config import ConfigError
 from linebot_app.fakeline.openapi import load_schemas
 from linebot_app.line.limits import message_problems, schema_problems
-from linebot_app.yaml_config import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MEDICAL = [

@@ -1,4 +1,4 @@
-"""The topic listeners (linebot_app/handlers/topics.py) driven with events, one story each.
+"""The topic listeners (linebot_app/features/topics.py) driven with events, one story each.
 
 These run the handlers through a real Dispatcher with a real SQLAlchemy session; the end-to-end
 path (signed webhook → inbox → worker → fake LINE) is covered once the handlers are wired in.
@@ -16,21 +16,21 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from linebot_app.cards import load_replies
-from linebot_app.clinic import load_clinic
 from linebot_app.clock import FixedClock
 from linebot_app.console.models import DailyStat
-from linebot_app.content_loader import load_content
+from linebot_app.content import load_replies
+from linebot_app.content.clinic import load_clinic
+from linebot_app.content.loader import load_content
 from linebot_app.dispatch import Dispatcher, EventContext
 from linebot_app.fakeline import events as ev
-from linebot_app.handlers import topics
+from linebot_app.features import topics
+from linebot_app.features.users import prefetch_display_name
 from linebot_app.line.limits import message_problems, schema_problems
-from linebot_app.models import Base, ConversationState, LineUser
-from linebot_app.routing.unmatched import UnmatchedMessage
 from linebot_app.services import Services, TopicActions
 from linebot_app.settings import Settings
+from linebot_app.storage.models import Base, ConversationState, LineUser
 from linebot_app.understanding.interpretation import Understanding, load_model
-from linebot_app.users import prefetch_display_name
+from linebot_app.understanding.unmatched import UnmatchedMessage
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PATIENT = "U" + "a1" * 16

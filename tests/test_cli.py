@@ -83,7 +83,7 @@ def test_unmatched_lists_what_patients_asked_masked(running, tmp_path):
 
 
 def test_inbox_prune_deletes_handled_events_and_keeps_waiting_ones(runner):
-    from linebot_app.models import InboxEvent
+    from linebot_app.storage.models import InboxEvent
 
     running = runner.start()
     user = running.platform.new_user_id()

@@ -12,7 +12,7 @@ import io
 from sqlalchemy import select
 
 from linebot_app.console.models import AuditEntry
-from linebot_app.consultation.models import ConsultationRequest, HumanHandoff, StatusChange
+from linebot_app.features.consultation.models import ConsultationRequest, HumanHandoff, StatusChange
 from tests.support.console_client import ConsoleClient, add_account
 from tests.support.consultation_chat import STAFF_GROUP, STAFF_MEMBER, Chat, start_bot, texts
 

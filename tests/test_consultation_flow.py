@@ -10,8 +10,8 @@ import shutil
 from sqlalchemy import select
 
 from linebot_app.clock import FixedClock
-from linebot_app.consultation.models import ConsultationRequest, StatusChange
-from linebot_app.models import ConversationState
+from linebot_app.features.consultation.models import ConsultationRequest, StatusChange
+from linebot_app.storage.models import ConversationState
 from tests.support.consultation_chat import (
     STAFF_GROUP,
     Chat,

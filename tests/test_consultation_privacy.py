@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from linebot_app.consultation.models import ConsultationRequest, HumanHandoff
-from linebot_app.models import ConversationState, InboxEvent, LineUser, OutboxPush
+from linebot_app.features.consultation.models import ConsultationRequest, HumanHandoff
+from linebot_app.storage.models import ConversationState, InboxEvent, LineUser, OutboxPush
 from tests.support.consultation_chat import (
     STAFF_GROUP,
     Chat,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from linebot_app.models import ConversationState
+from linebot_app.storage.models import ConversationState
 from tests.support.consultation_chat import Chat, assert_schema_clean, start_bot, texts
 
 PATIENT = "U" + "b" * 32

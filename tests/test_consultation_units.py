@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from linebot_app.clinic import load_clinic
-from linebot_app.consultation.booking_questions import REVIEW, next_state
-from linebot_app.consultation.config import load_consultation_config, normalise_command
-from linebot_app.consultation.patient_input import display_phone, normalise_phone, read_name
-from linebot_app.consultation.slots import booking_window, check_preferred_time
-from linebot_app.yaml_config import ConfigError
+from linebot_app.content.clinic import load_clinic
+from linebot_app.content.yaml_config import ConfigError
+from linebot_app.features.consultation.booking_questions import REVIEW, next_state
+from linebot_app.features.consultation.config import load_consultation_config, normalise_command
+from linebot_app.features.consultation.patient_input import (
+    display_phone,
+    normalise_phone,
+    read_name,
+)
+from linebot_app.features.consultation.slots import booking_window, check_preferred_time
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 CLINIC = load_clinic(CONFIG / "clinic.yaml")
@@ -110,7 +114,7 @@ def test_commands_ignore_case_width_and_trailing_punctuation():
 
 
 def test_every_sentence_formats_with_its_placeholders():
-    from linebot_app.consultation.config import PLACEHOLDERS, Wording
+    from linebot_app.features.consultation.config import PLACEHOLDERS, Wording
 
     wording = Wording(SETTINGS, CLINIC)
     values = {

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from linebot_app import StartupRefused, create_app
-from linebot_app.db import Database
 from linebot_app.dispatch import (
     Dispatcher,
     UnreachableListeners,
@@ -22,8 +21,9 @@ from linebot_app.dispatch import (
     postback_action,
     text_message,
 )
-from linebot_app.line_client import LineCallInsideTransaction, LineClient
+from linebot_app.line.client import LineCallInsideTransaction, LineClient
 from linebot_app.settings import Settings
+from linebot_app.storage.db import Database
 from tests.support.consultation_chat import Chat, start_bot, texts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from linebot_app.clock import FixedClock
-from linebot_app.consultation.models import HumanHandoff
+from linebot_app.features.consultation.models import HumanHandoff
 from tests.support.consultation_chat import (
     STAFF_GROUP,
     STAFF_MEMBER,

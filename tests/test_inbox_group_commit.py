@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from linebot_app.group_commit import GroupCommit
-from linebot_app.models import InboxEvent
+from linebot_app.delivery.group_commit import GroupCommit
+from linebot_app.storage.models import InboxEvent
 
 USERS = [f"U{n:032x}" for n in range(12)]
 

@@ -14,9 +14,9 @@ from collections import Counter
 from click.testing import Result
 from sqlalchemy import select
 
-from linebot_app.migrate import upgrade
-from linebot_app.models import InboxEvent, OutboxPush
-from linebot_app.quota import held_pushes
+from linebot_app.delivery.quota import held_pushes
+from linebot_app.storage.migrate import upgrade
+from linebot_app.storage.models import InboxEvent, OutboxPush
 from tests.conftest import AppRunner
 from tests.support.consultation_chat import STAFF_GROUP, Chat, start_bot, texts
 from tests.support.tcp_proxy import TcpProxy

@@ -15,7 +15,7 @@ import urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 
 from linebot_app.fakeline import WebhookSender
-from linebot_app.migrate import upgrade
+from linebot_app.storage.migrate import upgrade
 from tests.conftest import CHANNEL_SECRET, PROJECT_ROOT, AppRunner
 from tests.test_outages import FAST, wait_until
 from tests.test_processes import _free_port, _procfile_command, _wait_healthy, production_env

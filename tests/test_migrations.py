@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from linebot_app.db import create_db_engine
-from linebot_app.migrate import current_heads
-from linebot_app.model_registry import metadata
+from linebot_app.storage.db import create_db_engine
+from linebot_app.storage.migrate import current_heads
+from linebot_app.storage.model_registry import metadata
 
 
 def test_migrations_have_one_head():

@@ -6,8 +6,8 @@ import datetime as dt
 import logging
 import random
 
-from linebot_app.outage import Backoff, OutageTracker
-from linebot_app.quota import is_monthly_limit, next_month_start
+from linebot_app.delivery.outage import Backoff, OutageTracker
+from linebot_app.delivery.quota import is_monthly_limit, next_month_start
 
 
 def test_backoff_doubles_up_to_the_maximum_with_jitter_below_each_step():
@@ -31,7 +31,7 @@ def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(caplog):
     now[0] = 114.2
     tracker.succeeded()
     tracker.succeeded()
-    lines = [r.getMessage() for r in caplog.records if r.name == "linebot_app.outage"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "linebot_app.delivery.outage"]
     assert lines == [
         "database unavailable (ConnectionError: connection refused in webhook); retrying with "
         "backoff, logging once more when it is back",

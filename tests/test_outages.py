@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from linebot_app.migrate import upgrade
-from linebot_app.models import InboxEvent
+from linebot_app.storage.migrate import upgrade
+from linebot_app.storage.models import InboxEvent
 from tests.conftest import AppRunner, create_postgres_database, drop_postgres_database
 from tests.support.tcp_proxy import TcpProxy
 
@@ -69,7 +69,7 @@ def inbox_statuses(running) -> Counter:
 
 
 def outage_lines(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "linebot_app.outage"]
+    return [r.getMessage() for r in caplog.records if r.name == "linebot_app.delivery.outage"]
 
 
 def tracebacks(caplog) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from linebot_app.fakeline import WebhookSender
-from linebot_app.models import InboxEvent
+from linebot_app.storage.models import InboxEvent
 from tests.conftest import CHANNEL_SECRET, PROJECT_ROOT, SECRET_KEY, STAFF_GROUP_ID
 
 
@@ -59,7 +59,7 @@ def test_two_processes_draining_one_inbox_handle_each_event_once(runner):
         sent = [e["replyToken"] for e in events if e["source"]["userId"] == user]
         answered = [r.json["replyToken"] for r in replies if r.json["replyToken"] in set(sent)]
         assert answered == sent
-    from linebot_app.db import Database
+    from linebot_app.storage.db import Database
 
     database = Database(runner.database_url)
     with database.session() as session:

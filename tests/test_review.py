@@ -9,8 +9,8 @@ import shutil
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
-from linebot_app.cards.render import render_topics
 from linebot_app.console.models import AuditEntry, DailyStat, StaffAccount
+from linebot_app.content.render import render_topics
 from tests.conftest import PROJECT_ROOT
 from tests.support.console_client import ConsoleClient, add_account
 from tests.support.consultation_chat import Chat, start_bot, texts

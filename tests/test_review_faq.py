@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-from linebot_app.cards.content import load_replies
-from linebot_app.cards.render import render_topic
+from linebot_app.content.cards import load_replies
+from linebot_app.content.render import render_topic
 from linebot_app.review.models import CardReview, Decision
 from linebot_app.review.state import rendered_card
 from tests.conftest import PROJECT_ROOT

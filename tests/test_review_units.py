@@ -10,15 +10,15 @@ import shutil
 import pytest
 
 from linebot_app import create_app
-from linebot_app.cards.render import render_topic
-from linebot_app.clinic import load_clinic
-from linebot_app.content_loader import load_content
-from linebot_app.db import Database
+from linebot_app.content.clinic import load_clinic
+from linebot_app.content.loader import load_content
+from linebot_app.content.render import render_topic
+from linebot_app.content.yaml_config import ConfigError
 from linebot_app.review.fingerprint import content_hash, readable_text, word_diff
 from linebot_app.review.gate import ReviewGate
 from linebot_app.review.models import CardReview, Decision
 from linebot_app.settings import load_settings
-from linebot_app.yaml_config import ConfigError
+from linebot_app.storage.db import Database
 from tests.conftest import CHANNEL_SECRET, PROJECT_ROOT, STAFF_GROUP_ID, make_settings
 
 NOW = dt.datetime(2026, 12, 3, 2, 30, tzinfo=dt.UTC)

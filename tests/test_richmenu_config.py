@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl
 import pytest
 import yaml
 
+from linebot_app.content.yaml_config import ConfigError
 from linebot_app.richmenu.config import load_rich_menu, parse_rich_menu
-from linebot_app.yaml_config import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MENU_PATH = PROJECT_ROOT / "config" / "rich_menu.yaml"

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from linebot_app.cards import load_replies
-from linebot_app.routing import KeywordRouter, KeywordRule, Tier, normalise
-from linebot_app.routing.unmatched import (
+from linebot_app.content import load_replies
+from linebot_app.understanding import KeywordRouter, KeywordRule, Tier, normalise
+from linebot_app.understanding.unmatched import (
     UnmatchedMessage,
     mask_personal_data,
     most_asked,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from linebot_app.cards import load_replies
+from linebot_app.content import load_replies
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LABELLED = Path(__file__).parent / "data" / "labelled_messages.yaml"

@@ -23,11 +23,11 @@ from PIL import Image
 from werkzeug.serving import make_server
 
 from linebot_app import create_app, start_worker
-from linebot_app.cards import load_replies
+from linebot_app.content import load_replies
 from linebot_app.fakeline import FakeLinePlatform
-from linebot_app.migrate import upgrade
 from linebot_app.sandbox import SandboxChats
 from linebot_app.settings import PROJECT_ROOT, Settings, load_settings
+from linebot_app.storage.migrate import upgrade
 
 SECRET = "0123456789abcdef0123456789abcdef"
 STAFF_GROUP = "C" + "5a" * 16

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect, sync_playwright
 
-from linebot_app.cards import load_replies
+from linebot_app.content import load_replies
 from tests.conftest import IN_CI, PROJECT_ROOT
 
 pytestmark = pytest.mark.browser

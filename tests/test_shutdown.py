@@ -16,9 +16,9 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from linebot_app.db import Database
 from linebot_app.fakeline import WebhookSender
-from linebot_app.models import InboxEvent
+from linebot_app.storage.db import Database
+from linebot_app.storage.models import InboxEvent
 from tests.conftest import CHANNEL_SECRET, PROJECT_ROOT
 from tests.test_outages import answered_tokens, wait_until
 from tests.test_processes import _free_port, _procfile_command, _wait_healthy, production_env

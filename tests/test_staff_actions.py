@@ -7,7 +7,7 @@ import shutil
 
 from sqlalchemy import select
 
-from linebot_app.consultation.models import ConsultationRequest, StatusChange
+from linebot_app.features.consultation.models import ConsultationRequest, StatusChange
 from tests.support.consultation_chat import (
     STAFF_GROUP,
     STAFF_MEMBER,

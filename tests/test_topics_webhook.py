@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from linebot_app.cards.content import REQUIRED_TOPICS
-from linebot_app.cards.render import render_fallback, render_media_reply, render_topics
+from linebot_app.content.cards import REQUIRED_TOPICS
+from linebot_app.content.render import render_fallback, render_media_reply, render_topics
 
 LABELLED = Path(__file__).parent / "data" / "labelled_messages.yaml"
 ACTION_TOPICS = {"booking", "human"}  # answered by the consultation and hand-over features

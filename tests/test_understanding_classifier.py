@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linebot_app.cards import load_replies
+from linebot_app.content import load_replies
 from linebot_app.understanding.classifier import (
     MODEL_FILE,
     TopicModel,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from linebot_app.cards import check_content
-from linebot_app.clinic import load_clinic
+from linebot_app.content import check_content
+from linebot_app.content.clinic import load_clinic
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from linebot_app.routing.normalise import normalise
 from linebot_app.understanding.negation import find_negations
+from linebot_app.understanding.normalise import normalise
 
 
 def negated_parts(text: str) -> list[str]:

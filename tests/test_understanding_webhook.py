@@ -7,8 +7,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from linebot_app.consultation.models import ConsultationRequest, HumanHandoff, StatusChange
-from linebot_app.models import ConversationState
+from linebot_app.features.consultation.models import ConsultationRequest, HumanHandoff, StatusChange
+from linebot_app.storage.models import ConversationState
 from linebot_app.understanding.clarifications import ClarificationQuestion
 from tests.support.consultation_chat import (
     STAFF_GROUP,

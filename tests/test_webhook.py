@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from linebot_app.fakeline import sign
-from linebot_app.models import InboxEvent
+from linebot_app.storage.models import InboxEvent
 
 USER = "U" + "a" * 32
 

@@ -12,7 +12,7 @@ import traceback
 from collections import defaultdict
 from pathlib import Path
 
-from linebot_app import db
+from linebot_app.storage import db
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 _holds: dict[str, list[float]] = defaultdict(list)

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from linebot_app.console.models import CalendarToken
-from linebot_app.consultation.models import ConsultationRequest, RequestStatus
+from linebot_app.features.consultation.models import ConsultationRequest, RequestStatus
 
 TOKEN_BYTES = 32
 CONSULTATION_LENGTH = dt.timedelta(minutes=30)

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from linebot_app.models import Base, BigId
+from linebot_app.storage.models import Base, BigId
 
 
 class Role:

@@ -9,14 +9,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from linebot_app.console.models import StaffAccount
-from linebot_app.consultation.models import (
+from linebot_app.features.consultation.models import (
     ConsultationRequest,
     HumanHandoff,
     RequestStatus,
     StatusChange,
 )
-from linebot_app.consultation.patient_input import display_phone
-from linebot_app.models import LineUser
+from linebot_app.features.consultation.patient_input import display_phone
+from linebot_app.storage.models import LineUser
 
 PAGE_SIZE = 200
 

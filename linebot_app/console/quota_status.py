@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from linebot_app.quota import HeldPush, held_pushes
+from linebot_app.delivery.quota import HeldPush, held_pushes
 
 CACHE_SECONDS = 300.0
 LOW_SHARE = 0.10  # the banner shows when fewer than 10% of the month's messages remain

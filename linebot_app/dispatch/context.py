@@ -20,8 +20,8 @@ from urllib.parse import parse_qsl
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from linebot_app.clinic import ClinicConfig
     from linebot_app.clock import Clock
+    from linebot_app.content.clinic import ClinicConfig
     from linebot_app.services import Services
     from linebot_app.settings import Settings
 
@@ -113,14 +113,14 @@ class EventContext:
     @functools.cached_property
     def conversation_state(self):
         """The chat's ConversationState row (a conversation in progress), or None."""
-        from linebot_app.models import ConversationState
+        from linebot_app.storage.models import ConversationState
 
         return self.session.get(ConversationState, self.chat_id) if self.chat_id else None
 
     @functools.cached_property
     def handoff(self):
         """The patient's hand-over that keeps the bot silent now, or None."""
-        from linebot_app.consultation.handoff import active_handoff
+        from linebot_app.features.consultation.handoff import active_handoff
 
         return active_handoff(self)
 
@@ -134,7 +134,7 @@ class EventContext:
         """The patient's LINE name (personal data, never logged): the one fetched before the
         transaction, else the one stored on their LineUser row; raises NeedsDisplayName when
         neither is known, so the worker fetches it outside the transaction and runs again."""
-        from linebot_app.models import LineUser
+        from linebot_app.storage.models import LineUser
 
         if not self.user_id:
             return None

@@ -15,15 +15,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from linebot_app.cards.check import check_library, find_banned
-from linebot_app.cards.content import ReplyLibrary, TopicCard, keyword_rules
-from linebot_app.cards.render import render_topic
-from linebot_app.clinic import ClinicConfig
+from linebot_app.content.cards import ReplyLibrary, TopicCard, keyword_rules
+from linebot_app.content.check import check_library, find_banned
+from linebot_app.content.clinic import ClinicConfig
+from linebot_app.content.render import render_topic
+from linebot_app.content.yaml_config import describe_validation_error
 from linebot_app.line.limits import message_problems
 from linebot_app.review.fingerprint import readable_text
 from linebot_app.review.models import FaqCard
-from linebot_app.routing.matcher import KeywordRouter
-from linebot_app.yaml_config import describe_validation_error
+from linebot_app.understanding.keywords import KeywordRouter
 
 FAQ_PREFIX = "faq_"
 _NAME = re.compile(r"^faq_[a-z0-9_]{1,36}$")

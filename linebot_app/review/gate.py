@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linebot_app import metrics
-from linebot_app.cards.content import ReplyLibrary
-from linebot_app.cards.render import book_action, call_action
-from linebot_app.clinic import ClinicConfig
 from linebot_app.console.stats import count_event
+from linebot_app.content.cards import ReplyLibrary
+from linebot_app.content.clinic import ClinicConfig
+from linebot_app.content.render import book_action, call_action
 from linebot_app.line.limits import MAX_ALT_TEXT
 from linebot_app.review.models import CardReview, Decision
 from linebot_app.review.state import rendered_card

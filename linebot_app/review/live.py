@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from linebot_app.cards.content import ReplyLibrary, TopicCard
+from linebot_app.content.cards import ReplyLibrary, TopicCard
 from linebot_app.review.faq import faq_rows, library_with, valid_faq_cards
 from linebot_app.review.gate import signed_off_pairs
 from linebot_app.review.state import rendered_card

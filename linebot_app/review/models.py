@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from linebot_app.models import Base, BigId
+from linebot_app.storage.models import Base, BigId
 
 
 class Decision:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from linebot_app.cards.content import ReplyLibrary
-from linebot_app.cards.render import render_topic
-from linebot_app.clinic import ClinicConfig
 from linebot_app.console.audit import AuditActor, record_audit
 from linebot_app.console.models import Role, StaffAccount
+from linebot_app.content.cards import ReplyLibrary
+from linebot_app.content.clinic import ClinicConfig
+from linebot_app.content.render import render_topic
 from linebot_app.review.fingerprint import content_hash, readable_text
 from linebot_app.review.models import CardReview, Decision
 

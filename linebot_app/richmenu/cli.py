@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from linebot_app.content.yaml_config import ConfigError
 from linebot_app.richmenu.config import RichMenuConfig, load_rich_menu
 from linebot_app.richmenu.deploy import (
     DeployError,
@@ -28,7 +29,6 @@ from linebot_app.richmenu.render import (
     render_phone_preview,
 )
 from linebot_app.settings import Settings
-from linebot_app.yaml_config import ConfigError
 
 DEFAULT_IMAGE_PATH = Path(__file__).resolve().parent.parent / "static" / "richmenu.png"
 CONFIG_FILE = "rich_menu.yaml"

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from linebot_app.content.yaml_config import ConfigError, describe_validation_error, read_yaml
 from linebot_app.line.limits import (
     MAX_ACTION_LABEL,
     MAX_CHAT_BAR_TEXT,
@@ -30,7 +31,6 @@ from linebot_app.line.limits import (
     RICH_MENU_MIN_WIDTH,
     URI_SCHEMES,
 )
-from linebot_app.yaml_config import ConfigError, describe_validation_error, read_yaml
 
 # LINE's limits (Messaging API reference: rich menu object, action objects).
 MIN_WIDTH, MAX_WIDTH = RICH_MENU_MIN_WIDTH, RICH_MENU_MAX_WIDTH

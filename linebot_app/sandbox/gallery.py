@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from linebot_app.cards import (
+from linebot_app.content import (
     check_library,
     load_replies,
     render_fallback,
@@ -19,10 +19,10 @@ from linebot_app.cards import (
     render_topic,
     render_topics,
 )
-from linebot_app.clinic import load_clinic
+from linebot_app.content.clinic import load_clinic
+from linebot_app.content.wording import say
+from linebot_app.content.yaml_config import ConfigError
 from linebot_app.sandbox.chats import PATIENT_NAME
-from linebot_app.wording import say
-from linebot_app.yaml_config import ConfigError
 
 CAROUSEL_SAMPLE = ["side_effects", "safety", "price"]
 

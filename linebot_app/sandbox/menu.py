@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from linebot_app.content.yaml_config import ConfigError
 from linebot_app.fakeline import FakeLinePlatform
 from linebot_app.richmenu import load_rich_menu
-from linebot_app.yaml_config import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import datetime as dt
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from linebot_app.models import Base, BigId
-from linebot_app.routing.normalise import normalise
-from linebot_app.routing.unmatched import MAX_TEXT, mask_personal_data
+from linebot_app.storage.models import Base, BigId
+from linebot_app.understanding.normalise import normalise
+from linebot_app.understanding.unmatched import MAX_TEXT, mask_personal_data
 
 NONE_OF_THESE = "none"
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from linebot_app.routing.normalise import normalise
+from linebot_app.understanding.normalise import normalise
 
 MODEL_FILE = "_classifier.json"
 OFFTOPIC = "offtopic"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from linebot_app.yaml_config import load_yaml_model
+from linebot_app.content.yaml_config import load_yaml_model
 
 CONFIG_FILE = "understanding.yaml"
 

@@ -14,8 +14,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from linebot_app.consultation.patient_input import _find_phone
-from linebot_app.routing.normalise import fold, normalise
+from linebot_app.features.consultation.patient_input import _find_phone
+from linebot_app.understanding.normalise import fold, normalise
 from linebot_app.understanding.when import When, read_when
 
 # The commonest Taiwanese surnames (about 95% of the population), single characters.

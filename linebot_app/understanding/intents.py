@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from linebot_app.routing.normalise import is_ascii_word_char, normalise
 from linebot_app.understanding.negation import NegatedSpan
+from linebot_app.understanding.normalise import is_ascii_word_char, normalise
 
 URGENT, DELETE_DATA, CANCEL, MOVE, MY_REQUESTS = (
     "urgent",

@@ -17,14 +17,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linebot_app.routing.matcher import KeywordMatch, KeywordRouter
-from linebot_app.routing.normalise import normalise_with_breaks
 from linebot_app.understanding import intents as I
 from linebot_app.understanding.classifier import MODEL_FILE, OFFTOPIC, TopicModel
 from linebot_app.understanding.config import UnderstandingConfig, load_understanding_config
 from linebot_app.understanding.entities import Entities, read_entities
 from linebot_app.understanding.intents import UrgentWords, WordList
+from linebot_app.understanding.keywords import KeywordMatch, KeywordRouter
 from linebot_app.understanding.negation import NegatedSpan, negated_spans
+from linebot_app.understanding.normalise import normalise_with_breaks
 
 ANSWER, CLARIFY, FALLBACK = "answer", "clarify", "fallback"
 KEYWORD, CLASSIFIER = "keyword", "classifier"
@@ -465,9 +465,9 @@ def load_model(replies_dir: Path) -> TopicModel | None:
 
 def build_understanding(replies_dir: Path, config_dir: Path, library=None) -> Understanding:
     """For scripts and tests: everything from the files (the app builds it from its own)."""
-    from linebot_app.cards.content import load_replies
-    from linebot_app.clinic import load_clinic
-    from linebot_app.consultation.config import load_consultation_config
+    from linebot_app.content.cards import load_replies
+    from linebot_app.content.clinic import load_clinic
+    from linebot_app.features.consultation.config import load_consultation_config
 
     library = library or load_replies(replies_dir, config_dir)
     clinic = load_clinic(config_dir / "clinic.yaml")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from linebot_app.routing.normalise import Clauses, normalise_with_breaks
+from linebot_app.understanding.normalise import Clauses, normalise_with_breaks
 
 MAX_SCOPE = 10  # characters a forward cue reaches without a clause break
 MAX_SCOPE_ENGLISH = 32

@@ -23,7 +23,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from linebot_app.routing.normalise import fold
+from linebot_app.understanding.normalise import fold
 
 MORNING, AFTERNOON, EVENING = "morning", "afternoon", "evening"
 # Where a period without an hour starts; the booking picker's `initial` (see `picker_initial`).

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from linebot_app.clock import FixedClock
-from linebot_app.models import InboxEvent, InboxStatus
+from linebot_app.storage.models import InboxEvent, InboxStatus
 
 STAFF_GROUP = "C" + "1" * 32
 STAFF_MEMBER = "U" + "5" * 32

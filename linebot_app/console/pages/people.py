@@ -9,8 +9,8 @@ from linebot_app.console import queries
 from linebot_app.console.audit import record_audit
 from linebot_app.console.blueprint import PATIENT_DATA, allow, bot, console, desk, now, who
 from linebot_app.console.pages.work import _context, console_actor
-from linebot_app.consultation.handoff import end_handoff
-from linebot_app.consultation.privacy import delete_personal_data
+from linebot_app.features.consultation.handoff import end_handoff
+from linebot_app.features.consultation.privacy import delete_personal_data
 from linebot_app.logs import short_id
 
 

@@ -13,10 +13,10 @@ from flask import abort, flash, redirect, render_template, request, send_from_di
 from flask_login import current_user
 from sqlalchemy import select
 
-from linebot_app.cards.check import find_banned
 from linebot_app.console.audit import record_audit
 from linebot_app.console.blueprint import allow, bot, console, now, who
 from linebot_app.console.models import Role, StaffAccount
+from linebot_app.content.check import find_banned
 from linebot_app.review.faq import FAQ_PREFIX, FaqProblems, form_to_data, save_faq
 from linebot_app.review.fingerprint import word_diff
 from linebot_app.review.models import Decision, FaqCard

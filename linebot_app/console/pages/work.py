@@ -13,12 +13,12 @@ from flask_login import current_user
 from linebot_app.console import queries
 from linebot_app.console.audit import record_audit
 from linebot_app.console.blueprint import PATIENT_DATA, allow, bot, console, desk, now, who
-from linebot_app.consultation.cli import requests_csv
-from linebot_app.consultation.models import ConsultationRequest, RequestStatus
-from linebot_app.consultation.patient_input import display_phone
-from linebot_app.consultation.requests import Actor
-from linebot_app.consultation.slots import booking_window, check_preferred_time
-from linebot_app.consultation.staff import apply_staff_action
+from linebot_app.features.consultation.cli import requests_csv
+from linebot_app.features.consultation.models import ConsultationRequest, RequestStatus
+from linebot_app.features.consultation.patient_input import display_phone
+from linebot_app.features.consultation.requests import Actor
+from linebot_app.features.consultation.slots import booking_window, check_preferred_time
+from linebot_app.features.consultation.staff import apply_staff_action
 
 PICKER_FORMAT = "%Y-%m-%dT%H:%M"
 
