@@ -5,6 +5,7 @@ Flask-Login user. The counter lives in the database so every gunicorn worker see
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 
 from argon2 import PasswordHasher
@@ -20,7 +21,14 @@ LOCKOUT_FAILURES = 10
 LOCKOUT_WINDOW = dt.timedelta(minutes=15)
 FAILURES_KEPT = dt.timedelta(days=1)
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))  # same cost when the account does not exist
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so that costs the same. Made on first
+    use, not at import: Argon2 takes 64 MiB while hashing, which every worker would otherwise
+    carry in its peak memory from start-up, logins or not."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 class AccountError(ValueError):
@@ -81,7 +89,7 @@ def verify_login(session: Session, email: str, password: str) -> StaffAccount | 
     """The active account if the password matches; the same work is done when it does not exist."""
     account = find_account(session, email)
     try:
-        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+        _hasher.verify(account.password_hash if account else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if account is None or not account.is_active:
