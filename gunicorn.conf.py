@@ -6,6 +6,7 @@ worker process runs its own inbox pool (started by linebot_app.wsgi after the fo
 
 import os
 import shutil
+import sys
 import tempfile
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -39,13 +40,23 @@ def on_starting(server):
             os.remove(os.path.join(directory, name))
 
 
+def _serves_the_bot() -> bool:
+    """Only the bot's workers have an inbox to drain (the benchmarks' bare apps use this file
+    too, and must not import the bot)."""
+    return "linebot_app.wsgi" in sys.modules
+
+
 def post_worker_init(worker):
+    if not _serves_the_bot():
+        return
     from linebot_app.delivery.shutdown import install_sigterm_handler
 
     install_sigterm_handler(worker)
 
 
 def worker_exit(server, worker):
+    if not _serves_the_bot():
+        return
     from linebot_app.delivery.shutdown import drain
 
     drain(worker)
@@ -59,6 +70,8 @@ def child_exit(server, worker):
 
 def worker_int(worker):
     """SIGINT/SIGQUIT (Ctrl-C under `make run`): stop claiming; worker_exit then drains."""
+    if not _serves_the_bot():
+        return
     from linebot_app.delivery.shutdown import inbox_worker_of
 
     inbox = inbox_worker_of(worker)
