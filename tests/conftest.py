@@ -212,3 +212,33 @@ def running(runner) -> RunningBot:
 def taipei_clock() -> FixedClock:
     """A fixed clock on a Thursday at 10:30 in Taipei (the clinic is open)."""
     return FixedClock(dt.datetime(2026, 12, 3, 2, 30, tzinfo=dt.UTC))
+
+
+# --- the browser (Debian's Chromium through Playwright) ----------------------------------------
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for the browser tests; skipped without it, except under CI=true."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (apt-get install chromium, or `make browser-deps`)"
+        if IN_CI:
+            pytest.fail(f"{reason}; under CI=true the browser tests must run")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()

@@ -13,13 +13,13 @@ import shutil
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from linebot_app.console.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from tests.conftest import IN_CI, PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT
 from tests.support.console_client import PASSWORD, add_account
 from tests.support.consultation_chat import STAFF_GROUP, Chat, start_bot, texts
-from tests.test_sandbox_browser import CHROMIUM, CHROMIUM_ARGS, app_url  # noqa: F401
+from tests.test_sandbox_browser import app_url  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "console"
@@ -27,21 +27,6 @@ DOCS = PROJECT_ROOT / "docs"
 TIMEOUT_MS = 15_000
 PATIENT, WAITING = "U" + "c" * 32, "U" + "e" * 32
 DESK, ADMIN = "desk@clinic.example", "admin@clinic.example"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install chromium, or `make browser-deps`)"
-        if IN_CI:
-            pytest.fail(f"{reason}; under CI=true the browser tests must run")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 class Screen:

@@ -16,13 +16,13 @@ from playwright.sync_api import expect
 from tests.conftest import PROJECT_ROOT
 from tests.support.console_client import add_account
 from tests.support.consultation_chat import Chat, start_bot, texts
-from tests.test_console_browser import Screen, browser  # noqa: F401
+from tests.test_console_browser import Screen
 from tests.test_review import DESK, DOCTOR, HELD, QUESTION
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_physician_signs_off_a_card_seen_as_line_shows_it(runner, browser, tmp_path):  # noqa: F811
+def test_a_physician_signs_off_a_card_seen_as_line_shows_it(runner, browser, tmp_path):
     replies = tmp_path / "replies"
     shutil.copytree(PROJECT_ROOT / "replies", replies)
     running = start_bot(runner, content_review_required=True, replies_dir=replies)
@@ -75,7 +75,7 @@ def test_a_physician_signs_off_a_card_seen_as_line_shows_it(runner, browser, tmp
     doctor.close()
 
 
-def test_staff_drafts_a_faq_card_and_it_goes_live_once_signed_off(runner, browser):  # noqa: F811
+def test_staff_drafts_a_faq_card_and_it_goes_live_once_signed_off(runner, browser):
     from tests.test_review_faq import ASK, FAQ
 
     running = start_bot(runner, content_review_required=True)

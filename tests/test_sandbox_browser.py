@@ -21,22 +21,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from linebot_app.content import load_replies
-from tests.conftest import IN_CI, PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "sandbox"
 TIMEOUT_MS = 15_000
 PATIENT_NAME, PATIENT_PHONE = "王小美", "0912-345-678"
@@ -119,22 +110,6 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         server.wait(20)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "gunicorn.log").write_text(log_path.read_text())
-
-
-# --- the browser -------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install chromium, or `make browser-deps`)"
-        if IN_CI:
-            pytest.fail(f"{reason}; under CI=true the browser tests must run")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
