@@ -56,4 +56,3 @@ media_message = Matcher(
     "message=sticker|image",
     lambda ctx: ctx.event_type == "message" and ctx.message_type in ("sticker", "image"),
 )
-in_conversation = Matcher("in_conversation", lambda ctx: ctx.conversation_state is not None)

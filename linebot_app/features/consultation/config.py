@@ -261,13 +261,9 @@ class ConsultationConfig(_Strict):
     def looks_like_question(self, text: str) -> bool:
         return any(marker in text for marker in self.question_markers)
 
-    def urgent_word_in(self, text: str) -> str | None:
-        folded = normalise(text)
-        return next((w for w in self.urgent_words if normalise(w) and normalise(w) in folded), None)
-
 
 def normalise_command(text: str) -> str:
-    """The one normalisation of patient text (routing.normalise): script, width, case,
+    """The one normalisation of patient text (understanding.normalise): script, width, case,
     spacing and punctuation folded, so 「我的预约！」 is the command 我的預約."""
     return normalise(text)
 
