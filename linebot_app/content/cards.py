@@ -20,6 +20,7 @@ from linebot_app.understanding.keywords import KeywordRouter, KeywordRule, Tier
 from linebot_app.understanding.normalise import normalise
 
 SHARED_FILE = "_shared.yaml"
+TAUGHT_FILE = "_taught.yaml"  # phrasings taught in the console, exported (review/teaching.py)
 STYLE_FILE = "style.yaml"
 BANNED_FILE = "banned_words.yaml"
 # Topics the code relies on (follow → greeting, hand-over, booking entry, the topic menu).
@@ -118,6 +119,48 @@ class TopicCard(_Strict):
                     "or topic:<name>"
                 )
         return items
+
+
+class TaughtTopic(_Strict):
+    """One topic's entry in replies/_taught.yaml."""
+
+    keywords: list[str] = []
+    examples: list[str] = []
+
+
+def _add_taught(path: Path, topics: dict[str, TopicCard], problems: list[str]) -> None:
+    """Add replies/_taught.yaml's keywords and examples to their topics (if the file exists)."""
+    if not path.exists():
+        return
+    try:
+        data = read_yaml(path)
+    except ConfigError as error:
+        problems.extend(error.problems)
+        return
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        problems.append(f"{path}: expected a mapping of topic → keywords and examples")
+        return
+    for topic, entry in data.items():
+        try:
+            taught = TaughtTopic.model_validate(entry or {})
+        except ValidationError as error:
+            problems.extend(describe_validation_error(f"{path}: {topic}", error))
+            continue
+        card = topics.get(topic)
+        if card is None:
+            problems.append(f"{path}: {topic}: no such topic")
+            continue
+        known = {normalise(k) for k in card.keywords}
+        keywords = [k for k in taught.keywords if normalise(k) not in known]
+        examples = [e for e in taught.examples if e not in card.examples]
+        topics[topic] = card.model_copy(
+            update={
+                "keywords": [*card.keywords, *keywords],
+                "examples": [*card.examples, *examples],
+            }
+        )
 
 
 class ButtonLabels(_Strict):
@@ -314,6 +357,7 @@ def load_replies(replies_dir: Path, config_dir: Path) -> ReplyLibrary:
         else:
             topics[path.stem] = card
             files[path.stem] = path
+    _add_taught(replies_dir / TAUGHT_FILE, topics, problems)
     shared = _load_model(replies_dir / SHARED_FILE, SharedTexts, problems)
     style = _load_model(config_dir / STYLE_FILE, CardStyle, problems)
     banned = _load_model(config_dir / BANNED_FILE, BannedWords, problems)

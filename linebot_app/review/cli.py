@@ -2,7 +2,8 @@
 
 flask --app linebot_app content status                 every card and its review state
 flask --app linebot_app content review TOPIC --by EMAIL a physician signs a card off
-flask --app linebot_app content export [--dir DIR]      console FAQ cards as replies/*.yaml
+flask --app linebot_app content export [--dir DIR]      console FAQ cards as replies/*.yaml,
+                                                        taught phrases as replies/_taught.yaml
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from linebot_app.review.state import (
     record_decision,
     waiting_medical_cards,
 )
+from linebot_app.review.teaching import TAUGHT_FILE, export_taught_file, taught_rows
 
 content_cli = AppGroup("content", help="Physician review of the reply cards.")
 
@@ -106,7 +108,8 @@ def content_review(topic: str, email: str) -> None:
     help="Where to write the YAML files (default: the replies directory in use).",
 )
 def content_export(directory: Path | None) -> None:
-    """Write every console FAQ card as replies/<topic>.yaml (with its sign-off, if valid)."""
+    """Write every console FAQ card as replies/<topic>.yaml (with its sign-off, if valid) and
+    the phrasings taught on the Unanswered page into replies/_taught.yaml."""
     bot = _bot()
     directory = directory or bot.settings.replies_dir
     with bot.db.session() as session:
@@ -118,6 +121,11 @@ def content_export(directory: Path | None) -> None:
             if s.is_signed_off
         }
         written = export_all(session, directory, signed)
+        taught = taught_rows(session)
+        if taught:
+            export_taught_file(taught, directory / TAUGHT_FILE)
     for path in written:
         click.echo(f"wrote {path}")
     click.echo(f"{len(written)} FAQ card(s) exported to {directory}")
+    if taught:
+        click.echo(f"{len(taught)} taught phrase(s) written to {directory / TAUGHT_FILE}")

@@ -70,6 +70,12 @@ class TopicModel:
         self.weights = weights  # array("f"): per n-gram, IDF then one weight per class
         self.stride = len(classes) + 1
         self.digest = digest
+        self._max_idf = max((weights[i * self.stride] for i in range(len(grams))), default=1.0)
+
+    def idf(self, gram: str) -> float:
+        """The n-gram's IDF in the training set; the highest IDF for one it never saw."""
+        at = self.index.get(gram)
+        return self._max_idf if at is None else self.weights[at * self.stride]
 
     @classmethod
     def from_data(cls, data: dict) -> TopicModel:

@@ -21,13 +21,14 @@ from linebot_app.understanding import intents as I
 from linebot_app.understanding.classifier import MODEL_FILE, OFFTOPIC, TopicModel
 from linebot_app.understanding.config import UnderstandingConfig, load_understanding_config
 from linebot_app.understanding.entities import Entities, read_entities
+from linebot_app.understanding.examples import ExampleMemory
 from linebot_app.understanding.intents import UrgentWords, WordList
 from linebot_app.understanding.keywords import KeywordMatch, KeywordRouter
 from linebot_app.understanding.negation import NegatedSpan, negated_spans
 from linebot_app.understanding.normalise import normalise_with_breaks
 
 ANSWER, CLARIFY, FALLBACK = "answer", "clarify", "fallback"
-KEYWORD, CLASSIFIER = "keyword", "classifier"
+KEYWORD, CLASSIFIER, EXAMPLE = "keyword", "classifier", "example"
 # Keywords that, next to a phone number the patient typed, give the number, not ask for ours.
 PHONE_WORDS = frozenset(
     {"電話", "電話號碼", "聯絡電話", "手機", "phone", "phone number", "聯絡方式"}
@@ -83,7 +84,7 @@ ASKING_MARKERS = (
 class TopicScore:
     topic: str
     confidence: float
-    source: str  # "keyword" | "classifier"
+    source: str  # "keyword" | "classifier" | "example" (taught in the console)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class Understanding:
         self.config = config
         self.tz = tz
         self.model = model
+        self.examples: ExampleMemory | None = None
         words = config.intents
         commands = consultation.commands
         self.vocabulary = _Vocabulary(
@@ -174,6 +176,13 @@ class Understanding:
         """Route with another library's keywords (console FAQ cards went live)."""
         self.router = library.router
         self.topics = set(library.topics)
+
+    def use_examples(self, examples: ExampleMemory | None) -> None:
+        """Phrasings taught in the console (review/teaching.py), nearest first."""
+        self.examples = examples
+
+    def idf(self, gram: str) -> float:
+        return self.model.idf(gram) if self.model is not None else 1.0
 
     # --- the pipeline ---------------------------------------------------------------------
     def interpret(self, text: str, now: dt.datetime, state: str | None = None) -> Interpretation:
@@ -365,14 +374,26 @@ class Understanding:
         negated: set[str],
         ignored: list[tuple[int, int]],
     ) -> tuple[tuple[TopicScore, ...], str]:
-        """The classifier reads what is neither negated nor an ignore phrase (疫苗副作用)."""
-        if self.model is None or not normalised:
+        """The classifier reads what is neither negated nor an ignore phrase (疫苗副作用). A
+        phrasing staff taught (nearest example) answers before it."""
+        if not normalised:
             return (), FALLBACK
         cut = [(s.start, s.end) for s in negations] + ignored
         kept = "".join(c for i, c in enumerate(normalised) if not any(a <= i < b for a, b in cut))
         if not kept.strip():
             return (), FALLBACK
         thresholds = self.config.thresholds
+        near = self.examples.nearest(kept) if self.examples is not None else None
+        if (
+            near is not None
+            and near.similarity >= thresholds.example
+            and near.topic in self.topics
+            and near.topic not in negated
+            and near.topic not in UNGUESSED
+        ):
+            return (TopicScore(near.topic, near.similarity, EXAMPLE),), ANSWER
+        if self.model is None:
+            return (), FALLBACK
         ranked = [
             p
             for p in self.model.predict(kept)

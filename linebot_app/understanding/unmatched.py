@@ -49,6 +49,9 @@ class UnmatchedMessage(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_seen: Mapped[dt.datetime]
     last_seen: Mapped[dt.datetime]
+    # Set on the console's Unanswered page: "dismissed", "example:<topic>", "keyword:<topic>".
+    resolved_at: Mapped[dt.datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(80))
 
 
 def record_unmatched(session: Session, text: str, now: dt.datetime) -> UnmatchedMessage | None:

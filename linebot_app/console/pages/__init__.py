@@ -8,5 +8,6 @@ from linebot_app.console.pages import (  # noqa: F401
     people,
     quota,
     review,
+    unanswered,
     work,
 )

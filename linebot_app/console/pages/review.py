@@ -169,6 +169,8 @@ def _form_of(row: FaqCard) -> dict[str, str]:
 @allow(Role.STAFF, Role.PHYSICIAN)
 def faq_edit(topic: str | None = None):
     form: dict[str, str] = {"kind": "medical", "name": FAQ_PREFIX}
+    if request.args.get("example"):  # started from the Unanswered page
+        form["examples"] = request.args["example"][:200]
     if topic is not None:
         with bot().db.session() as session:
             row = session.scalar(select(FaqCard).where(FaqCard.topic == topic))
