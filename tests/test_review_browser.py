@@ -113,3 +113,34 @@ def test_staff_drafts_a_faq_card_and_it_goes_live_once_signed_off(runner, browse
     doctor.shot("signed-off-phone")
     doctor.close()
     assert FAQ["title"] in texts(Chat(running, running.platform.new_user_id()).say(ASK))
+
+
+def test_staff_teach_the_bot_on_the_unanswered_page(runner, browser):
+    from tests.test_teaching import AGAIN, ASKED
+
+    running = start_bot(runner)
+    add_account(running.bot, DESK, "staff", "櫃台小美")
+    title = running.bot.replies.topics["side_effects"].title
+    assert title not in texts(Chat(running, running.platform.new_user_id()).say(ASKED))
+
+    desk = Screen(browser, "unanswered", 1366, 900)
+    page = desk.page
+    desk.login(running.url, DESK)
+    page.click("nav >> text=未回答")
+    group = page.locator("#groups .group").filter(has_text=ASKED)
+    expect(group).to_contain_text("1 次")
+    group.locator("select[name=topic]").select_option("side_effects")
+    desk.shot("before")
+    group.locator("button:has-text('加為範例')").click()
+    expect(page.locator(".flash-ok[role=status]")).to_contain_text("10 秒內所有程序都會生效")
+    expect(page.locator("#taught .taught-text")).to_have_text([ASKED])
+    expect(page.locator("#groups")).not_to_contain_text(ASKED)
+    assert title in texts(Chat(running, running.platform.new_user_id()).say(AGAIN))
+
+    page.locator("#accuracy button").click()
+    expect(page.locator("#accuracy-table tr[data-set=unseen] .accuracy-now")).to_contain_text("%")
+    desk.shot("accuracy")
+    page.locator("#taught button:has-text('移除')").click()
+    expect(page.locator(".flash-ok[role=status]")).to_contain_text("已移除")
+    assert title not in texts(Chat(running, running.platform.new_user_id()).say(AGAIN))
+    desk.close()

@@ -56,6 +56,9 @@ def test_a_console_faq_card_is_sent_only_after_a_physician_signs_it_off(runner):
     assert "療程後的恢復期" in texts(answer) and "化妝" in texts(answer)
     tapped = Chat(running, running.platform.new_user_id()).tap("action=topic&topic=faq_downtime")
     assert tapped == answer
+    # Its examples answer too (no keyword in this one): the nearest-example stage.
+    example = texts(Chat(running, running.platform.new_user_id()).say("隔天可以化妝嗎？"))
+    assert "療程後的恢復期" in example
 
     edited = dict(FAQ, summary=FAQ["summary"].replace("多數人", "大部分的人"))
     assert staff_saves(running, edited, "faq_downtime")[0].status_code == 302
