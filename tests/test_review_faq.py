@@ -139,3 +139,31 @@ def test_export_writes_yaml_that_loads_and_renders_identically(runner, tmp_path)
     again = start_bot(runner, content_review_required=True, replies_dir=replies)
     assert "療程後的恢復期" in texts(Chat(again, again.platform.new_user_id()).say(ASK))
     assert "faq_downtime  medical  signed off by doctor" in content(again, "status").output
+
+
+def test_a_console_card_does_not_claim_the_article_as_its_source(runner):
+    running = start_bot(runner)
+    add_account(running.bot, DESK, "staff", "櫃台小美")
+    staff_saves(running, FAQ)
+    with running.bot.db.session() as session:
+        library = running.bot.live_cards.review_library(session)
+    faq = texts(render_topic("faq_downtime", library, running.bot.clinic))
+    assert "資料來源：本院醫師說明（本院撰寫）" in faq and "外泌體有副作用嗎" not in faq
+    article = texts(render_topic("side_effects", library, running.bot.clinic))
+    assert "資料來源：本院衛教文章〈外泌體有副作用嗎？〉" in article
+
+
+def test_a_live_console_card_can_be_taken_down(runner):
+    running = start_bot(runner)
+    add_account(running.bot, DESK, "staff", "櫃台小美")
+    add_account(running.bot, DOCTOR, "physician", "陳醫師")
+    _, desk = staff_saves(running, FAQ)
+    sign_off_in_console(running, DOCTOR, "faq_downtime")
+    assert "療程後的恢復期" in texts(Chat(running, running.platform.new_user_id()).say(ASK))
+    desk.page("/console/review/faq_downtime")
+    assert desk.post("/console/faq/faq_downtime/delete").status_code == 302
+    assert "療程後的恢復期" not in texts(Chat(running, running.platform.new_user_id()).say(ASK))
+    assert 'data-topic="faq_downtime"' not in desk.page("/console/review")
+    assert desk.post("/console/faq/faq_downtime/delete").status_code == 404
+    with running.bot.db.session() as session:
+        assert session.query(CardReview).filter_by(topic="faq_downtime").count() == 1

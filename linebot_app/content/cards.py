@@ -104,6 +104,9 @@ class TopicCard(_Strict):
     risk_statement: str = ""
     disclaimer: str = ""
     source_section: str = ""
+    # "article": from the clinic's article (the source line names it); "clinic": written by the
+    # clinic in the console (FAQ cards), so the source line must not claim the article.
+    source: Literal["article", "clinic"] = "article"
     related: list[str] = Field(default=[], max_length=13)
     links: list[Link] = []
     footer: list[str] = Field(default=["book", "call", "more"], max_length=6)
@@ -192,6 +195,11 @@ class SharedTexts(_Strict):
 
     standard_disclaimer: str = Field(min_length=1)
     source_template: str = Field(min_length=1, description="'{section}' is replaced")
+    clinic_source_template: str = Field(
+        default="資料來源：{section}（本院撰寫）",
+        min_length=1,
+        description="cards with source: clinic",
+    )
     buttons: ButtonLabels
     contact_labels: ContactLabels
     menu: list[str] = Field(min_length=1, max_length=13)

@@ -90,6 +90,7 @@ def _shared_texts(library: ReplyLibrary) -> list[tuple[str, str]]:
     texts = [
         ("standard_disclaimer", shared.standard_disclaimer),
         ("source_template", shared.source_template),
+        ("clinic_source_template", shared.clinic_source_template),
         ("fallback_text", shared.fallback_text),
         ("media_reply_text", shared.media_reply_text),
         ("greeting_name_line", shared.greeting_name_line),

@@ -126,7 +126,11 @@ def _fine_print(card: TopicCard, library: ReplyLibrary, clinic: ClinicConfig) ->
     if card.disclaimer:
         blocks.append(_text(card.disclaimer, size=sizes.small, color=colours.muted_text))
     if card.source_section:
-        source = _fill(library.shared.source_template, clinic, section=card.source_section)
+        shared = library.shared
+        template = (
+            shared.clinic_source_template if card.source == "clinic" else shared.source_template
+        )
+        source = _fill(template, clinic, section=card.source_section)
         blocks.append(_text(source, size=sizes.small, color=colours.muted_text))
     if blocks:
         blocks.insert(0, {"type": "separator", "color": colours.separator, "margin": "lg"})

@@ -67,6 +67,7 @@ def form_to_data(form, library: ReplyLibrary) -> tuple[dict, list[str]]:
         data["risk_statement"] = (form.get("risk_statement") or "").strip()
         data["disclaimer"] = library.shared.standard_disclaimer
         data["source_section"] = (form.get("source_section") or "").strip()
+        data["source"] = "clinic"  # the clinic wrote it: the source line must not cite the article
     return data, split_list(form.get("examples", ""))
 
 

@@ -204,3 +204,18 @@ def faq_edit(topic: str | None = None):
     return render_template("console/faq_edit.html", form=form, topic=topic, problems=problems), (
         422 if problems else 200
     )
+
+
+@console.post("/faq/<topic>/delete")
+@allow(Role.STAFF, Role.PHYSICIAN)
+def faq_delete(topic: str):
+    """Take a console card down: patients stop getting it at once; its review history stays."""
+    with bot().db.session() as session:
+        row = session.scalar(select(FaqCard).where(FaqCard.topic == topic))
+        if row is None:
+            abort(404)
+        session.delete(row)
+        record_audit(session, now(), who(), "faq.delete", f"card:{topic}")
+    bot().live_cards.invalidate()
+    flash(f"已刪除 FAQ 卡片 {topic}。", "ok")
+    return redirect(url_for("console.review_list"))
