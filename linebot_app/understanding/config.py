@@ -22,7 +22,7 @@ class Thresholds(_Strict):
     book: float = Field(gt=0, le=1)
     clarify_options: int = Field(ge=2, le=3)
     # A taught example (console) answers when a message is at least this similar to it.
-    example: float = Field(default=0.75, gt=0, le=1)
+    example: float = Field(default=0.65, gt=0, le=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
