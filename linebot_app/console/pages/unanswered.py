@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from linebot_app.console.audit import record_audit
 from linebot_app.console.blueprint import allow, bot, console, now, who
@@ -88,6 +89,8 @@ def unanswered_teach():
             record_audit(session, now(), who(), "teach.add", f"{kind}:{topic}", row.text)
     except TeachingRefused as refused:
         return _page(problem=f"無法加入：{refused}", status=422)
+    except IntegrityError:  # the same phrase saved a moment ago by someone else
+        return _page(problem="無法加入：這段文字剛剛已經有人加過了。", status=422)
     bot().live_cards.invalidate()
     label = library.topics[topic].label
     flash(
