@@ -87,9 +87,11 @@ def record_unmatched(session: Session, text: str, now: dt.datetime) -> Unmatched
 
 
 def most_asked(session: Session, limit: int = 50) -> list[UnmatchedMessage]:
-    """For `flask unmatched`: the most frequent unanswered questions, latest first on ties."""
+    """For `flask unmatched`: the most frequent unanswered questions not yet taught or
+    dismissed in the console, latest first on ties."""
     query = (
         select(UnmatchedMessage)
+        .where(UnmatchedMessage.resolved_at.is_(None))
         .order_by(UnmatchedMessage.count.desc(), UnmatchedMessage.last_seen.desc())
         .limit(limit)
     )
