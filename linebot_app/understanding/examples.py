@@ -28,7 +28,9 @@ class NearestExample:
 
 
 def _vector(normalised: str, idf: Callable[[str], float]) -> dict[str, float]:
-    counts = Counter(char_ngrams(normalised))
+    """Bigrams and trigrams only: single characters (嗎, 的) say little and would make every
+    example a neighbour of every message, which costs time and says nothing."""
+    counts = Counter(g for g in char_ngrams(normalised) if len(g.strip()) >= 2)
     vector = {gram: (1.0 + math.log(n)) * idf(gram) for gram, n in counts.items()}
     norm = math.sqrt(sum(v * v for v in vector.values()))
     return {gram: v / norm for gram, v in vector.items()} if norm else {}
