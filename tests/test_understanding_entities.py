@@ -50,3 +50,20 @@ def test_names_only_from_an_introduction_or_a_title(text, name):
 
 def test_landline_is_a_phone_too():
     assert read_entities("電話06-2527333", NOW, TAIPEI, SERVICES).phone == "+88662527333"
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("林小美 0912-345-678 想約週六下午", "林小美"),
+        ("0912345678 王大明", "王大明"),
+        ("陳怡君，電話：0912-345-678", "陳怡君"),
+        ("週六下午 0912345678", None),  # 週 is no surname
+        ("周六 0912345678", None),  # 周 is, but 周六 is Saturday
+        ("陳醫師 0912345678", None),
+        ("我想預約 0912345678", None),
+        ("外泌體 0912345678", None),
+    ],
+)
+def test_a_bare_name_right_beside_the_phone(text, name):
+    assert read_entities(text, NOW, TAIPEI, SERVICES).name == name

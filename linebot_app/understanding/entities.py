@@ -5,7 +5,9 @@
 Google's phonenumbers rules: Taiwanese mobile and landline, E.164). A name is read only from an
 introduction (我是 / 我叫 / 我姓 / 敝姓 / my name is / this is) or a surname with a title
 (林小姐, 王先生), never guessed from a bare word; a 我是 without title needs a common surname
-first, so 「我是想問…」 or 「我是學生」 give no name.
+first, so 「我是想問…」 or 「我是學生」 give no name. One exception, the way contact details are
+often typed: a 2–3 character word starting with a common surname right beside the phone number
+(「林小美 0912-345-678」, 「0912345678 王大明」).
 """
 
 from __future__ import annotations
@@ -33,6 +35,36 @@ _EN_INTRO = re.compile(
 # Characters that end a name read after 我是 / 我叫 (what comes next is not the name).
 _NAME_STOP = re.compile(r"[想要的是在有會電手號打問來去約跟和也還就要請您你]")
 _NOT_NAMES = frozenset({"病人", "患者", "學生", "客人", "新客", "舊客", "本人", "媽媽", "朋友"})
+
+
+_SEPARATORS = re.compile(r"[\s,，、。.:：;；/|()（）\[\]「」-]+")
+_PHONE_LABELS = frozenset(
+    {"電話", "手機", "電話號碼", "手機號碼", "聯絡電話", "phone", "tel", "mobile"}
+)
+_NOT_A_PATIENT = ("醫師", "醫生", "護理師", "診所")
+
+
+def read_name_beside_phone(text: str, phone_raw: str) -> str | None:
+    """「林小美 0912-345-678」: the word just before (or after) the phone, if it is a name."""
+    folded = fold(text).replace("－", "-")
+    at = folded.find(phone_raw)
+    if at == -1:
+        return None
+    before = [w for w in _SEPARATORS.split(folded[:at]) if w]
+    after = [w for w in _SEPARATORS.split(folded[at + len(phone_raw) :]) if w]
+    while before and before[-1].lower() in _PHONE_LABELS:
+        before.pop()
+    for candidate in (before[-1] if before else "", after[0] if after else ""):
+        if (
+            re.fullmatch(r"[\u4e00-\u9fff]{2,3}", candidate)
+            and candidate[0] in SURNAMES
+            and candidate not in _NOT_NAMES
+            and not _NAME_STOP.search(candidate, 1)
+            and not candidate.endswith(_NOT_A_PATIENT)
+            and not re.match(r"周[一二三四五六日天末]", candidate)  # 周六 is a day, not Mr 周
+        ):
+            return candidate
+    return None
 
 
 @dataclass(frozen=True)
@@ -109,8 +141,9 @@ def read_entities(
     """`with_phone=False` skips the phone reading (callers that saw too few digits)."""
     phone = read_phone(text) if with_phone else None
     rest = text.replace(phone[1], " ") if phone else text
+    name = read_name(rest) or (read_name_beside_phone(text, phone[1]) if phone else None)
     return Entities(
-        name=read_name(rest),
+        name=name,
         phone=phone[0] if phone else None,
         service=read_service(normalise(rest), service_words),
         when=read_when(rest, now, tz),
