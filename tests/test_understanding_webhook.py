@@ -113,6 +113,18 @@ def test_details_in_one_sentence_fill_the_booking_and_only_the_rest_is_asked(run
     assert_schema_clean(running.platform)
 
 
+def test_a_bare_name_beside_the_phone_fills_the_booking_too(runner):
+    running = start_bot(runner)
+    patient = Chat(running, PATIENT)
+    first = patient.say("林小美 0912-345-678 想約週六下午做外泌體")
+    picker = find_action(first, None, kind="datetimepicker")  # only the hour is missing
+    assert picker["initial"] == "2026-12-05T14:00" and "姓名" not in texts(first)
+    consent = patient.pick_time("2026-12-05T15:00")
+    assert "個人資料使用同意" in texts(consent)
+    review = patient.tap_label("同意")
+    assert "林小美" in texts(review) and "0912 345 678" in texts(review)
+
+
 def test_a_full_time_in_words_is_checked_like_the_picker(runner):
     running = start_bot(runner)
     patient = Chat(running, PATIENT)
