@@ -71,6 +71,8 @@ def test_a_message_taught_as_an_example_answers_the_next_patient(runner):
     Chat(running, running.platform.new_user_id()).say(ASKED)
 
     desk = desk_console(running)
+    home = desk.page("/console/today")
+    assert '<span class="count">2</span>未回答的問題' in home  # two distinct texts
     page = desk.page("/console/unanswered")
     assert ASKED in page and "0912" not in page and "&lt;phone&gt;" in page
     assert "3 次" in page and "相似的 1 則" in page  # twice as such, once with a phone number

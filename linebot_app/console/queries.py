@@ -17,6 +17,7 @@ from linebot_app.features.consultation.models import (
 )
 from linebot_app.features.consultation.patient_input import display_phone
 from linebot_app.storage.models import LineUser
+from linebot_app.understanding.unmatched import UnmatchedMessage
 
 PAGE_SIZE = 200
 
@@ -42,6 +43,7 @@ class Today:
     confirmed_today: list[ConsultationRequest]
     confirmed_tomorrow: list[ConsultationRequest]
     handoffs: list[tuple[HumanHandoff, str | None]]
+    unanswered: int = 0  # distinct questions no card answered, not yet taught or dismissed
 
 
 def today(session: Session, now: dt.datetime, tz) -> Today:
@@ -69,6 +71,12 @@ def today(session: Session, now: dt.datetime, tz) -> Today:
         confirmed_today=[r for r in confirmed if r.appointment_at < tomorrow],
         confirmed_tomorrow=[r for r in confirmed if r.appointment_at >= tomorrow],
         handoffs=waiting_handoffs(session, now),
+        unanswered=session.scalar(
+            select(func.count())
+            .select_from(UnmatchedMessage)
+            .where(UnmatchedMessage.resolved_at.is_(None))
+        )
+        or 0,
     )
 
 
