@@ -99,35 +99,29 @@ def _padded(library):
     return padded, model, len(rules) + len(extra), len(model.index)
 
 
+def _print_timings(label: str, understanding, messages: list[str], goal: str = "") -> None:
+    p50, p99, worst = _percentiles(understanding, messages)
+    typical = _typical_p99(understanding, messages)
+    print(
+        f"   {label}: p50 {p50:.0f} µs, p99 {p99:.0f} µs, max {worst:.0f} µs; "
+        f"p99 of per-message medians {typical:.0f} µs{goal}"
+    )
+
+
 def latency() -> None:
     from linebot_app.understanding.interpretation import Understanding, build_understanding
 
     shipped = build_understanding(PROJECT_ROOT / "replies", PROJECT_ROOT / "config")
     messages = _messages()
-    p50, p99, worst = _percentiles(shipped, messages)
-    typical = _typical_p99(shipped, messages)
     print(f"1. latency over {len(messages)} messages x {ROUNDS} rounds (one call timed at a time)")
-    print(
-        f"   shipped content: p50 {p50:.0f} µs, p99 {p99:.0f} µs, max {worst:.0f} µs; "
-        f"p99 of per-message medians {typical:.0f} µs"
-    )
+    _print_timings("shipped content", shipped, messages)
     library, model, keywords, features = _padded(shipped_library())
     big = Understanding(library, shipped_consultation(), shipped.config, shipped.tz, model)
-    p50, p99, worst = _percentiles(big, messages)
-    typical = _typical_p99(big, messages)
-    print(
-        f"   {keywords} keywords, model of {EXAMPLES} examples ({features} n-grams): "
-        f"p50 {p50:.0f} µs, p99 {p99:.0f} µs, max {worst:.0f} µs; p99 of per-message "
-        f"medians {typical:.0f} µs (goal: p99 ≤ 1,000 µs)"
-    )
+    label = f"{keywords} keywords, model of {EXAMPLES} examples ({features} n-grams)"
+    _print_timings(label, big, messages, " (goal: p99 ≤ 1,000 µs)")
     big.use_examples(_taught_examples(library, big.idf))
-    p50, p99, worst = _percentiles(big, messages)
-    typical = _typical_p99(big, messages)
-    print(
-        f"   the same plus {EXAMPLES} examples taught in the console (nearest-example stage): "
-        f"p50 {p50:.0f} µs, p99 {p99:.0f} µs, max {worst:.0f} µs; p99 of per-message "
-        f"medians {typical:.0f} µs"
-    )
+    label = f"the same plus {EXAMPLES} examples taught in the console (nearest-example stage)"
+    _print_timings(label, big, messages)
 
 
 def _taught_examples(library, idf):
