@@ -81,6 +81,13 @@ def test_urgent_even_in_the_middle_of_a_booking(understanding):
 
 def test_not_urgent_is_not_urgent(understanding):
     assert read(understanding, "不是很緊急，想問副作用").intent == "ask"
+    assert read(understanding, "沒那麼緊急").intent != "urgent"
+    assert read(understanding, "it's not very urgent").intent != "urgent"
+
+
+def test_a_negation_elsewhere_in_the_clause_does_not_cancel_an_urgent_word(understanding):
+    # 「睜不開而且喘不過氣」: the 不 of 睜不開 is not 「不喘不過氣」.
+    assert read(understanding, "打完眼睛腫到睜不開而且喘不過氣").intent == "urgent"
 
 
 @pytest.mark.parametrize(
@@ -99,7 +106,7 @@ def test_paraphrases_without_a_keyword_are_answered_by_the_classifier(understand
 
 
 def test_an_uncertain_guess_asks_back_with_the_best_topics(understanding):
-    seen = read(understanding, "做完隔天可以上班嗎 臉會不會很明顯")
+    seen = read(understanding, "做完會怎麼樣")  # better or worse? benefits or side effects
     assert seen.band == "clarify"
     assert 2 <= len(seen.clarify_topics) <= 3
     assert seen.intent == "ask"

@@ -95,6 +95,24 @@ def _on_boundaries(text: str, start: int, end: int, word: str) -> bool:
     return True
 
 
+# Degree words that may sit between a not-urgent word and the urgent one (不是很緊急).
+NOT_URGENT_FILLERS = (
+    "",
+    "很",
+    "太",
+    "那麼",
+    "這麼",
+    "算",
+    "會",
+    "是",
+    "會很",
+    "是很",
+    "very",
+    "so",
+    "that",
+)
+
+
 class UrgentWords:
     """Urgent words in any script, width, spacing or punctuation, anywhere in the message;
     not when a not-urgent word comes right before (「不緊急」)."""
@@ -116,5 +134,13 @@ class UrgentWords:
         return None
 
     def _negated(self, text: str, at: int) -> bool:
-        before = text[max(0, at - 4) : at]
-        return any(word in before for word in self._not)
+        """A not-urgent word right before, maybe with a degree word between (不是很緊急, not
+        very urgent); a 不 elsewhere in the clause (睜不開而且喘不過氣) does not count."""
+        before = text[max(0, at - 12) : at].rstrip()
+        for filler in NOT_URGENT_FILLERS:
+            if filler and not before.endswith(filler):
+                continue
+            head = before[: len(before) - len(filler)].rstrip()
+            if any(head.endswith(word) for word in self._not):
+                return True
+        return False
