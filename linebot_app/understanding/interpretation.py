@@ -210,6 +210,8 @@ class Understanding:
             topics, band = (), FALLBACK
         else:
             ignored = [(m.start, m.end) for m in matches if m.rule.topic is None]
+            if entities.phone:  # the number the patient gave says nothing about a topic
+                ignored += _phone_spans(normalised, standing)
             topics = self._with_unkeyworded_questions((), [], clauses, negated)
             if len(topics) >= 2:
                 band = ANSWER
@@ -436,6 +438,16 @@ class Understanding:
         return read_entities(
             text, now, self.tz, self.service_words, with_phone=digits >= MIN_DIGITS_FOR_PHONE
         )
+
+
+_DIGIT_RUN = re.compile(rf"\+?[0-9](?:[\- ]?[0-9]){{{MIN_DIGITS_FOR_PHONE - 1},}}")
+
+
+def _phone_spans(normalised: str, matches: list[KeywordMatch]) -> list[tuple[int, int]]:
+    """Where a phone number the patient typed sits, and the phone words next to it (電話)."""
+    spans = [m.span() for m in _DIGIT_RUN.finditer(normalised)]
+    spans += [(m.start, m.end) for m in matches if m.rule.keyword in PHONE_WORDS]
+    return spans
 
 
 def _clauses(clauses) -> list[tuple[int, int]]:
