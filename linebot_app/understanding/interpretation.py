@@ -220,8 +220,8 @@ class Understanding:
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
         if intent == I.URGENT:
             topics, band = (), FALLBACK
-        if intent in (I.CANCEL, I.MOVE, I.MY_REQUESTS):
-            topics = tuple(t for t in topics if t.topic != "booking")
+        if intent in (I.CANCEL, I.MOVE, I.MY_REQUESTS):  # a guess beside a request is noise
+            topics = tuple(t for t in topics if t.topic != "booking" and t.source == KEYWORD)
             band = band if topics else FALLBACK
         return Interpretation(
             text=text,
@@ -370,7 +370,7 @@ class Understanding:
         """The classifier reads what is neither negated nor an ignore phrase (疫苗副作用)."""
         if self.model is None or not normalised:
             return (), FALLBACK
-        cut = [(s.start, s.end) for s in negations] + ignored
+        cut = [_with_cue(s, normalised) for s in negations] + ignored
         kept = "".join(c for i, c in enumerate(normalised) if not any(a <= i < b for a, b in cut))
         if not kept.strip():
             return (), FALLBACK
@@ -438,6 +438,17 @@ class Understanding:
         return read_entities(
             text, now, self.tz, self.service_words, with_phone=digits >= MIN_DIGITS_FOR_PHONE
         )
+
+
+def _with_cue(span: NegatedSpan, normalised: str) -> tuple[int, int]:
+    """A negated span with its cue (沒有要 + 預約): the cue belongs to the request declined,
+    and left in it reads like one (我…要 is how bookings start)."""
+    start, end, cue = span.start, span.end, span.cue
+    if start >= len(cue) and normalised.startswith(cue, start - len(cue)):
+        return start - len(cue), end
+    if normalised.startswith(cue, end):
+        return start, end + len(cue)
+    return start, end
 
 
 _DIGIT_RUN = re.compile(rf"\+?[0-9](?:[\- ]?[0-9]){{{MIN_DIGITS_FOR_PHONE - 1},}}")
