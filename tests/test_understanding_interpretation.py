@@ -125,6 +125,21 @@ def test_a_scene_setting_clause_gives_no_card(understanding):
     assert seen.answered_topics == ("side_effects",)
 
 
+def test_a_scene_setting_keyword_gives_way_to_the_question_asked(understanding):
+    # 效果 is only in the clause that tells a story; the question is what it is.
+    seen = read(understanding, "我媽打過說效果不錯，這個是什麼東西啊")
+    assert seen.answered_topics == ("what",)
+
+
+def test_one_short_keyword_the_message_does_not_bear_out_gives_way(understanding):
+    # 皮膚 names the applications card; the message asks how it works.
+    seen = read(understanding, "為什麼打了皮膚就會變好")
+    assert [(t.topic, t.source) for t in seen.topics] == [("mechanism", "classifier")]
+    # A longer keyword, or a short one the classifier agrees with, stays.
+    assert read(understanding, "外泌體可以改善皮膚嗎").answered_topics == ("applications",)
+    assert read(understanding, "效果如何").answered_topics == ("benefits",)
+
+
 @pytest.mark.parametrize("text", ["謝謝", "好的謝謝你", "thank you so much", "感恩～"])
 def test_thanks(understanding, text):
     seen = read(understanding, text)

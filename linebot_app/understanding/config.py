@@ -21,6 +21,9 @@ class Thresholds(_Strict):
     option: float = Field(gt=0, le=1)
     book: float = Field(gt=0, le=1)
     clarify_options: int = Field(ge=2, le=3)
+    # The classifier overrides one short keyword (皮膚, 效果) the whole message does not bear
+    # out when it is at least this sure of another topic; above 1: never.
+    override: float = Field(default=0.7, gt=0, le=2)
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:

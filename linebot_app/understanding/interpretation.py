@@ -36,6 +36,7 @@ MIN_DIGITS_FOR_PHONE = 7
 THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
 MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+SHORT_KEYWORD = 3  # characters: a keyword this short may be incidental (皮膚, 效果, 在哪)
 UNGUESSED = frozenset({"human", "greeting", "booking"})  # actions and greetings need words
 # A clause asks (rather than sets the scene) when it has one of these or a question mark.
 ASKING_MARKERS = (
@@ -204,7 +205,13 @@ class Understanding:
         if keyword_topics:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
-            topics = self._with_unkeyworded_questions(topics, standing, clauses, negated)
+            overridden = self._second_opinion(
+                keyword_topics, standing, matches, normalised, negations
+            )
+            if overridden:
+                topics = (overridden,)
+            else:
+                topics = self._with_unkeyworded_questions(topics, standing, clauses, negated)
             band = ANSWER
         elif urgent_word or self._only_thanks(normalised, negations):
             topics, band = (), FALLBACK
@@ -344,6 +351,17 @@ class Understanding:
         if not added:
             return topics
         kept = {t.topic for t in topics}
+        # A keyword only in clauses that set the scene gives no card once an asking clause
+        # has its own topic (「我姐姐做過說效果不錯，…可以解釋一下這是什麼嗎」: what).
+        asking = [
+            b for b in _clauses(clauses) if _is_asking(clauses.normalised[b[0] : b[1]], b, clauses)
+        ]
+        for topic in list(kept):
+            if topic in I.ACTION_TOPICS.values():
+                continue
+            starts = [m.start for m in matches if m.rule.topic == topic]
+            if starts and not any(a <= st < b for st in starts for a, b in asking):
+                kept.discard(topic)
         ordered: list[TopicScore] = []
         for _, score in sorted(placed, key=lambda p: p[0]):
             if (score.topic in kept or score.source == CLASSIFIER) and score.topic not in {
@@ -351,6 +369,38 @@ class Understanding:
             }:
                 ordered.append(score)
         return tuple(ordered)
+
+    def _second_opinion(
+        self,
+        topics: list[str],
+        standing: list[KeywordMatch],
+        matches: list[KeywordMatch],
+        normalised: str,
+        negations: tuple[NegatedSpan, ...],
+    ) -> TopicScore | None:
+        """One short keyword the whole message does not bear out (「所以它是怎麼讓皮膚變好的」
+        names 皮膚 but asks how it works): the classifier, reading the whole message, gives its
+        topic instead when it is `override` sure of another one. Never for an action or a
+        greeting, never to answer nothing (chat keeps its keyword's card: the fallback is the
+        keywords' job)."""
+        if self.model is None or len(topics) != 1 or topics[0] in UNGUESSED:
+            return None
+        topic = topics[0]
+        if any(len(m.rule.keyword) > SHORT_KEYWORD for m in standing if m.rule.topic == topic):
+            return None
+        cut = [_with_cue(s, normalised) for s in negations]
+        cut += [(m.start, m.end) for m in matches if m.rule.topic is None]
+        kept = "".join(c for i, c in enumerate(normalised) if not any(a <= i < b for a, b in cut))
+        best = self.model.predict(kept)[0]
+        if (
+            best.label == topic
+            or best.probability < self.config.thresholds.override
+            or best.label == OFFTOPIC
+            or best.label in UNGUESSED
+            or best.label not in self.topics
+        ):
+            return None
+        return TopicScore(best.label, best.probability, CLASSIFIER)
 
     @staticmethod
     def _without_phone_words(topics: list[str], matches: list[KeywordMatch]) -> list[str]:
