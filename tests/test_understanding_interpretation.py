@@ -125,6 +125,18 @@ def test_a_scene_setting_clause_gives_no_card(understanding):
     assert seen.answered_topics == ("side_effects",)
 
 
+@pytest.mark.parametrize(
+    "text", ["週六早上方便嗎", "後天下午可以過去嗎", "王先生 0933222111 下週一晚上"]
+)
+def test_a_day_offered_to_come_in_is_a_booking(understanding, text):
+    assert read(understanding, text).intent == "book"
+
+
+@pytest.mark.parametrize("text", ["明天可以去游泳嗎", "今天下午要去看電影", "明天不用過去了"])
+def test_a_day_said_in_passing_is_not_a_booking(understanding, text):
+    assert read(understanding, text).intent != "book"
+
+
 def test_a_scene_setting_keyword_gives_way_to_the_question_asked(understanding):
     # 效果 is only in the clause that tells a story; the question is what it is.
     seen = read(understanding, "我媽打過說效果不錯，這個是什麼東西啊")

@@ -40,6 +40,7 @@ class IntentWords(_Strict):
     book: list[str] = Field(min_length=1)
     handover: list[str] = Field(min_length=1)
     not_urgent: list[str] = []
+    visit: list[str] = []
 
 
 class Texts(_Strict):

@@ -134,6 +134,7 @@ class _Vocabulary:
     delete_data: WordList
     my_requests_command: WordList
     flow_cancel: WordList  # 取消, 不要了, 算了: the cancel command (a booking's way out)
+    visit: WordList  # 過去, 方便嗎: with a day or hour said, asking to come in
     urgent: UrgentWords
 
 
@@ -165,6 +166,7 @@ class Understanding:
             delete_data=WordList(commands.delete_data),
             my_requests_command=WordList(commands.my_requests),
             flow_cancel=WordList(commands.cancel),
+            visit=WordList(words.visit),
             urgent=UrgentWords(consultation.urgent_words, words.not_urgent),
         )
         self.service_words = {
@@ -224,6 +226,8 @@ class Understanding:
                 band = ANSWER
             else:
                 topics, band = self._classify(normalised, negations, negated, ignored)
+        if band != ANSWER and self._offers_a_visit(normalised, negations, entities, negated):
+            topics, band = (TopicScore("booking", 1.0, KEYWORD),), ANSWER
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
         if intent == I.URGENT:
             topics, band = (), FALLBACK
@@ -272,6 +276,21 @@ class Understanding:
             else:
                 negated.add(topic)
         return standing, negated
+
+    def _offers_a_visit(
+        self,
+        normalised: str,
+        negations: tuple[NegatedSpan, ...],
+        entities: Entities,
+        negated: set[str],
+    ) -> bool:
+        """Nothing else asked, and a day or hour given with a way of asking to come in (可以
+        過去嗎, 方便嗎) or with the patient's name or phone: they want an appointment."""
+        if I.BOOK in negated or not entities.when:
+            return False
+        return bool(
+            entities.phone or entities.name or self.vocabulary.visit.asked(normalised, negations)
+        )
 
     def _negated_intents(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> set[str]:
         if not negations:
