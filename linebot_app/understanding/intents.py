@@ -67,8 +67,10 @@ class WordList:
             at = text.find(word)
             while at != -1:
                 end = at + len(word)
-                if _on_boundaries(text, at, end, word) and not any(
-                    at < b and end > a for a, b in taken
+                if (
+                    _on_boundaries(text, at, end, word)
+                    and not _a_not_a(text, at, word)
+                    and not any(at < b and end > a for a, b in taken)
                 ):
                     taken.append((at, end))
                     negated = any(span.covers(at, end) for span in negations)
@@ -85,6 +87,11 @@ class WordList:
 
     def equals(self, text: str) -> bool:
         return text in self.words
+
+
+def _a_not_a(text: str, start: int, word: str) -> bool:
+    """「能不能去」「有沒有取消」: a question (A-not-A), not 「不能去」 or 「沒有」 said."""
+    return len(word) > 1 and word[0] in "不沒没" and start > 0 and text[start - 1] == word[1]
 
 
 def _on_boundaries(text: str, start: int, end: int, word: str) -> bool:
