@@ -24,7 +24,7 @@ from linebot_app.understanding.entities import Entities, read_entities
 from linebot_app.understanding.intents import UrgentWords, WordList
 from linebot_app.understanding.keywords import KeywordMatch, KeywordRouter
 from linebot_app.understanding.negation import NegatedSpan, negated_spans
-from linebot_app.understanding.normalise import normalise_with_breaks
+from linebot_app.understanding.normalise import normalise, normalise_with_breaks
 
 ANSWER, CLARIFY, FALLBACK = "answer", "clarify", "fallback"
 KEYWORD, CLASSIFIER = "keyword", "classifier"
@@ -221,6 +221,7 @@ class Understanding:
             ignored = [(m.start, m.end) for m in matches if m.rule.topic is None]
             if entities.phone:  # the number the patient gave says nothing about a topic
                 ignored += _phone_spans(normalised, standing)
+            ignored += _link_spans(text, normalised)  # nor does an e-mail address or a link
             topics = self._with_unkeyworded_questions((), [], clauses, negated)
             if len(topics) >= 2:
                 band = ANSWER
@@ -521,6 +522,20 @@ def _with_cue(span: NegatedSpan, normalised: str) -> tuple[int, int]:
 
 
 _DIGIT_RUN = re.compile(rf"\+?[0-9](?:[\- ]?[0-9]){{{MIN_DIGITS_FOR_PHONE - 1},}}")
+
+
+_LINK = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
+
+
+def _link_spans(text: str, normalised: str) -> list[tuple[int, int]]:
+    """Where e-mail addresses and links the patient typed sit in the normalised text."""
+    spans = []
+    for match in _LINK.finditer(text):
+        key = normalise(match.group())
+        at = normalised.find(key) if key else -1
+        if at != -1:
+            spans.append((at, at + len(key)))
+    return spans
 
 
 def _phone_spans(normalised: str, matches: list[KeywordMatch]) -> list[tuple[int, int]]:
