@@ -170,3 +170,16 @@ def test_commands_in_any_script(understanding):
     assert read(understanding, "刪除我的資料").intent == "delete_data"
     assert read(understanding, "算了", state="name").intent == "cancel_request"
     assert read(understanding, "算了").intent != "cancel_request"
+
+
+def test_an_a_not_a_question_is_not_the_word_it_holds(understanding):
+    # 能不能去 holds 不能去 (a cancel word) but asks whether the patient may come.
+    assert read(understanding, "明天能不能去").intent == "book"
+    assert read(understanding, "我明天不能去了").intent == "cancel_request"
+
+
+def test_links_and_e_mail_addresses_say_no_topic(understanding):
+    assert read(understanding, "abc@example.com").answered_topics == ()
+    assert read(understanding, "我的信箱 mei.lin@gmail.com 外泌體副作用").answered_topics == (
+        "side_effects",
+    )
