@@ -1,10 +1,10 @@
 """Accuracy of the understanding step, scored by `linebot_app.understanding.evaluation` (the
 same scoring `python -m bench.understanding_accuracy` prints).
 
-Five sets: the tuning set (keywords and thresholds were tuned on it), the developer's own
-stories (negation, cancel/move, slots, urgent, paraphrases), two development sets written for
-the accuracy work (dev_messages: tuned on; dev_fresh_messages: written later and only
-scored), and the held-out set written by someone who never saw the keywords
+Six sets: the tuning set (keywords and thresholds were tuned on it), the developer's own
+stories (negation, cancel/move, slots, urgent, paraphrases), three development sets written
+for the accuracy work (dev_messages and dev_chat_messages: tuned on; dev_fresh_messages:
+written later and only scored), and the held-out set written by someone who never saw the keywords
 (tests/data/unseen_messages.yaml, never read to tune anything; skipped when absent). Failure
 output gives aggregate figures only, never messages of the held-out or the fresh set.
 """
@@ -29,18 +29,20 @@ TUNING = DATA / "labelled_messages.yaml"
 STORIES = DATA / "understanding_stories.yaml"
 DEV = DATA / "dev_messages.yaml"
 FRESH = DATA / "dev_fresh_messages.yaml"
+CHAT = DATA / "dev_chat_messages.yaml"
 UNSEEN = DATA / "unseen_messages.yaml"
-SETS = [TUNING, STORIES, DEV, FRESH, UNSEEN]
-REQUIRED = {TUNING: 0.97, STORIES: 0.92, DEV: 0.88, FRESH: 0.85, UNSEEN: 0.81}
+SETS = [TUNING, STORIES, DEV, FRESH, CHAT, UNSEEN]
+REQUIRED = {TUNING: 0.97, STORIES: 0.92, DEV: 0.88, FRESH: 0.85, CHAT: 0.89, UNSEEN: 0.81}
 # The held-out set was scored once before the understanding step (keyword router: 54.2%),
-# once at its end (78.6%, 3 off-topic cards, 2 negated actions fired), and three times during
-# the accuracy work (81.2%, 82.3%, and at its end 82.6% with 5 off-topic cards and 2 negated
-# actions fired); the goal was 92% and zero of both. Its assertions hold what was honestly
+# once at its end (78.6%, 3 off-topic cards, 2 negated actions fired), and four times during
+# the accuracy work (81.2%, 82.3%, 82.6%, and at its end 82.6% with 5 off-topic cards and 2
+# negated actions fired); the goal was 92% and zero of both. Its assertions hold what was honestly
 # reached, minus a small margin, not the goal: reaching the goal by tuning on it would make
-# it one more tuning set (docs/understanding.md). The two development sets were written for
-# the accuracy work; the first was tuned on (its misses read), the second only scored.
-MAX_OFFTOPIC_CARDS = {TUNING: 0, STORIES: 0, DEV: 0, FRESH: 0, UNSEEN: 5}
-MAX_NEGATED_FIRED = {TUNING: 0, STORIES: 0, DEV: 0, FRESH: 0, UNSEEN: 2}
+# it one more tuning set (docs/understanding.md). The development sets were written for the
+# accuracy work: dev and chat (chat and unanswerable questions only) were tuned on (their
+# misses read), fresh only scored. Chat still gives 4 of its 58 messages a card.
+MAX_OFFTOPIC_CARDS = {TUNING: 0, STORIES: 0, DEV: 0, FRESH: 0, CHAT: 4, UNSEEN: 5}
+MAX_NEGATED_FIRED = {TUNING: 0, STORIES: 0, DEV: 0, FRESH: 0, CHAT: 0, UNSEEN: 2}
 
 
 @pytest.fixture(scope="module")
