@@ -183,3 +183,10 @@ def test_links_and_e_mail_addresses_say_no_topic(understanding):
     assert read(understanding, "我的信箱 mei.lin@gmail.com 外泌體副作用").answered_topics == (
         "side_effects",
     )
+
+
+def test_the_second_opinion_leaves_topics_the_model_never_saw(understanding):
+    """A console FAQ card's keyword (恢復期) is not overridden by a model trained without it
+    (end to end: tests/test_review_faq.py)."""
+    assert "faq_recovery" not in understanding.model.classes
+    assert understanding._second_opinion(["faq_recovery"], [], [], "請問恢復期要多久", ()) is None

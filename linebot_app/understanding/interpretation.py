@@ -406,6 +406,8 @@ class Understanding:
         if self.model is None or len(topics) != 1 or topics[0] in UNGUESSED:
             return None
         topic = topics[0]
+        if topic not in self.model.classes:  # a console FAQ card: the model never saw it
+            return None
         if any(len(m.rule.keyword) > SHORT_KEYWORD for m in standing if m.rule.topic == topic):
             return None
         cut = [_with_cue(s, normalised) for s in negations]
