@@ -129,16 +129,24 @@ def test_dismissing_and_starting_a_faq_card_from_a_message(runner):
     assert desk.post("/console/unanswered/999999/dismiss").status_code == 404
 
 
+UNSURE = ("打了之後呢", "請問療效", "療效呢")  # the classifier is unsure of these: it asks back
+
+
 def test_clarifying_taps_are_shown_with_what_patients_chose(runner):
     running = start_bot(runner)
+    understanding = running.bot.services.understanding
+    asked = next(
+        (t for t in UNSURE if understanding.interpret(t, running.clock.now()).band == "clarify"),
+        None,
+    )
+    assert asked, "one of these should get the clarifying question"
     chat = Chat(running, running.platform.new_user_id())
-    question = chat.say("孕婦可以打嗎")
+    question = chat.say(asked)
     quick = [i["action"] for m in question for i in m.get("quickReply", {}).get("items", [])]
-    assert quick, "the classifier is unsure of this one: it asks back"
     chat.tap(quick[0]["data"])
     page = desk_console(running).page("/console/unanswered")
     taps = page.split('id="taps"')[1].split('id="taught"')[0]
-    assert "孕婦可以打嗎" in taps and "1 人選了「" in taps
+    assert asked in taps and "1 人選了「" in taps
 
 
 def test_staff_roles_only_and_forms_need_csrf(runner):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from linebot_app.content import load_replies
+from linebot_app.content.check import FEW_EXAMPLES, MANY_EXAMPLES
 from linebot_app.understanding.classifier import (
     MODEL_FILE,
     TopicModel,
@@ -68,4 +69,4 @@ def test_the_committed_model_was_trained_on_the_current_keywords_and_examples():
 @pytest.mark.parametrize("topic", ["what", "side_effects", "price", "booking", "contact"])
 def test_every_topic_has_enough_examples(topic):
     library = load_replies(PROJECT_ROOT / "replies", PROJECT_ROOT / "config")
-    assert 10 <= len(library.topics[topic].examples) <= 40
+    assert FEW_EXAMPLES <= len(library.topics[topic].examples) <= MANY_EXAMPLES

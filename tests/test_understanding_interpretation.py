@@ -81,6 +81,13 @@ def test_urgent_even_in_the_middle_of_a_booking(understanding):
 
 def test_not_urgent_is_not_urgent(understanding):
     assert read(understanding, "不是很緊急，想問副作用").intent == "ask"
+    assert read(understanding, "沒那麼緊急").intent != "urgent"
+    assert read(understanding, "it's not very urgent").intent != "urgent"
+
+
+def test_a_negation_elsewhere_in_the_clause_does_not_cancel_an_urgent_word(understanding):
+    # 「睜不開而且喘不過氣」: the 不 of 睜不開 is not 「不喘不過氣」.
+    assert read(understanding, "打完眼睛腫到睜不開而且喘不過氣").intent == "urgent"
 
 
 @pytest.mark.parametrize(
@@ -99,7 +106,7 @@ def test_paraphrases_without_a_keyword_are_answered_by_the_classifier(understand
 
 
 def test_an_uncertain_guess_asks_back_with_the_best_topics(understanding):
-    seen = read(understanding, "做完隔天可以上班嗎 臉會不會很明顯")
+    seen = read(understanding, "做完會怎麼樣")  # better or worse? benefits or side effects
     assert seen.band == "clarify"
     assert 2 <= len(seen.clarify_topics) <= 3
     assert seen.intent == "ask"
@@ -116,6 +123,33 @@ def test_keywords_answer_first_with_full_confidence(understanding):
 def test_a_scene_setting_clause_gives_no_card(understanding):
     seen = read(understanding, "我皮膚容易過敏，打了會不會有副作用")
     assert seen.answered_topics == ("side_effects",)
+
+
+@pytest.mark.parametrize(
+    "text", ["週六早上方便嗎", "後天下午可以過去嗎", "王先生 0933222111 下週一晚上"]
+)
+def test_a_day_offered_to_come_in_is_a_booking(understanding, text):
+    assert read(understanding, text).intent == "book"
+
+
+@pytest.mark.parametrize("text", ["明天可以去游泳嗎", "今天下午要去看電影", "明天不用過去了"])
+def test_a_day_said_in_passing_is_not_a_booking(understanding, text):
+    assert read(understanding, text).intent != "book"
+
+
+def test_a_scene_setting_keyword_gives_way_to_the_question_asked(understanding):
+    # 效果 is only in the clause that tells a story; the question is what it is.
+    seen = read(understanding, "我媽打過說效果不錯，這個是什麼東西啊")
+    assert seen.answered_topics == ("what",)
+
+
+def test_one_short_keyword_the_message_does_not_bear_out_gives_way(understanding):
+    # 皮膚 names the applications card; the message asks how it works.
+    seen = read(understanding, "為什麼打了皮膚就會變好")
+    assert [(t.topic, t.source) for t in seen.topics] == [("mechanism", "classifier")]
+    # A longer keyword, or a short one the classifier agrees with, stays.
+    assert read(understanding, "外泌體可以改善皮膚嗎").answered_topics == ("applications",)
+    assert read(understanding, "效果如何").answered_topics == ("benefits",)
 
 
 @pytest.mark.parametrize("text", ["謝謝", "好的謝謝你", "thank you so much", "感恩～"])
@@ -136,3 +170,23 @@ def test_commands_in_any_script(understanding):
     assert read(understanding, "刪除我的資料").intent == "delete_data"
     assert read(understanding, "算了", state="name").intent == "cancel_request"
     assert read(understanding, "算了").intent != "cancel_request"
+
+
+def test_an_a_not_a_question_is_not_the_word_it_holds(understanding):
+    # 能不能去 holds 不能去 (a cancel word) but asks whether the patient may come.
+    assert read(understanding, "明天能不能去").intent == "book"
+    assert read(understanding, "我明天不能去了").intent == "cancel_request"
+
+
+def test_links_and_e_mail_addresses_say_no_topic(understanding):
+    assert read(understanding, "abc@example.com").answered_topics == ()
+    assert read(understanding, "我的信箱 mei.lin@gmail.com 外泌體副作用").answered_topics == (
+        "side_effects",
+    )
+
+
+def test_the_second_opinion_leaves_topics_the_model_never_saw(understanding):
+    """A console FAQ card's keyword (恢復期) is not overridden by a model trained without it
+    (end to end: tests/test_review_faq.py)."""
+    assert "faq_recovery" not in understanding.model.classes
+    assert understanding._second_opinion(["faq_recovery"], [], [], "請問恢復期要多久", ()) is None

@@ -22,6 +22,7 @@ import base64
 import hashlib
 import json
 import math
+import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -119,19 +120,45 @@ class TopicModel:
 def training_samples(library) -> list[tuple[str, str]]:
     """(normalised text, class) from every topic's keywords and examples and the off-topic
     examples. Last-resort keywords (the bare 外泌體) are left out: they say no topic; so are
-    ignore phrases, which are often questions (差在哪) that merely hold no topic keyword."""
+    ignore phrases, which are often questions (差在哪) that merely hold no topic keyword.
+
+    Every example is read twice: as written, and without the subject (外泌體, exosome), which
+    patients as often leave out (「打完會腫嗎」 as 「外泌體打完會腫嗎」); an example without the
+    subject is simply read twice. Either way an example, a whole question, weighs twice a
+    bare keyword."""
+    subject = _subject_pattern(library)
     samples: list[tuple[str, str]] = []
+
+    def example(text: str, label: str) -> None:
+        key = normalise(text)
+        if key:
+            samples.append((key, label))
+            samples.append((_without_subject(key, subject) or key, label))
+
     for name, card in sorted(library.topics.items()):
-        for text in [*card.keywords, *card.weak_keywords, *card.examples]:
+        for text in [*card.keywords, *card.weak_keywords]:
             key = normalise(text)
             if key:
                 samples.append((key, name))
-    routing = library.shared.routing
-    for text in routing.offtopic_examples:
-        key = normalise(text)
-        if key:
-            samples.append((key, OFFTOPIC))
+        for text in card.examples:
+            example(text, name)
+    for text in library.shared.routing.offtopic_examples:
+        example(text, OFFTOPIC)
     return samples
+
+
+def _subject_pattern(library) -> re.Pattern | None:
+    """The subject of every question (外泌體, exosome: the last-resort keywords), normalised."""
+    terms = {normalise(t) for card in library.topics.values() for t in card.last_resort_keywords}
+    terms = sorted((t for t in terms if t), key=len, reverse=True)
+    parts = [re.escape(t) + (r"s?\b" if t[-1].isascii() else "") for t in terms]
+    return re.compile("|".join(parts)) if parts else None
+
+
+def _without_subject(normalised: str, pattern: re.Pattern | None) -> str:
+    if pattern is None:
+        return normalised
+    return " ".join(pattern.sub(" ", normalised).split())
 
 
 def samples_digest(samples: Iterable[tuple[str, str]]) -> str:

@@ -23,6 +23,9 @@ class Thresholds(_Strict):
     clarify_options: int = Field(ge=2, le=3)
     # A taught example (console) answers when a message is at least this similar to it.
     example: float = Field(default=0.65, gt=0, le=1)
+    # The classifier overrides one short keyword (皮膚, 效果) the whole message does not bear
+    # out when it is at least this sure of another topic; above 1: never.
+    override: float = Field(default=0.7, gt=0, le=2)
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
@@ -39,6 +42,7 @@ class IntentWords(_Strict):
     book: list[str] = Field(min_length=1)
     handover: list[str] = Field(min_length=1)
     not_urgent: list[str] = []
+    visit: list[str] = []
 
 
 class Texts(_Strict):

@@ -67,8 +67,10 @@ class WordList:
             at = text.find(word)
             while at != -1:
                 end = at + len(word)
-                if _on_boundaries(text, at, end, word) and not any(
-                    at < b and end > a for a, b in taken
+                if (
+                    _on_boundaries(text, at, end, word)
+                    and not _a_not_a(text, at, word)
+                    and not any(at < b and end > a for a, b in taken)
                 ):
                     taken.append((at, end))
                     negated = any(span.covers(at, end) for span in negations)
@@ -87,12 +89,35 @@ class WordList:
         return text in self.words
 
 
+def _a_not_a(text: str, start: int, word: str) -> bool:
+    """「能不能去」「有沒有取消」: a question (A-not-A), not 「不能去」 or 「沒有」 said."""
+    return len(word) > 1 and word[0] in "不沒没" and start > 0 and text[start - 1] == word[1]
+
+
 def _on_boundaries(text: str, start: int, end: int, word: str) -> bool:
     if is_ascii_word_char(word[0]) and start > 0 and is_ascii_word_char(text[start - 1]):
         return False
     if is_ascii_word_char(word[-1]) and end < len(text) and is_ascii_word_char(text[end]):
         return text[end] == "s" and (end + 1 == len(text) or not is_ascii_word_char(text[end + 1]))
     return True
+
+
+# Degree words that may sit between a not-urgent word and the urgent one (不是很緊急).
+NOT_URGENT_FILLERS = (
+    "",
+    "很",
+    "太",
+    "那麼",
+    "這麼",
+    "算",
+    "會",
+    "是",
+    "會很",
+    "是很",
+    "very",
+    "so",
+    "that",
+)
 
 
 class UrgentWords:
@@ -116,5 +141,13 @@ class UrgentWords:
         return None
 
     def _negated(self, text: str, at: int) -> bool:
-        before = text[max(0, at - 4) : at]
-        return any(word in before for word in self._not)
+        """A not-urgent word right before, maybe with a degree word between (不是很緊急, not
+        very urgent); a 不 elsewhere in the clause (睜不開而且喘不過氣) does not count."""
+        before = text[max(0, at - 12) : at].rstrip()
+        for filler in NOT_URGENT_FILLERS:
+            if filler and not before.endswith(filler):
+                continue
+            head = before[: len(before) - len(filler)].rstrip()
+            if any(head.endswith(word) for word in self._not):
+                return True
+        return False

@@ -25,7 +25,7 @@ from linebot_app.understanding.examples import ExampleMemory
 from linebot_app.understanding.intents import UrgentWords, WordList
 from linebot_app.understanding.keywords import KeywordMatch, KeywordRouter
 from linebot_app.understanding.negation import NegatedSpan, negated_spans
-from linebot_app.understanding.normalise import normalise_with_breaks
+from linebot_app.understanding.normalise import normalise, normalise_with_breaks
 
 ANSWER, CLARIFY, FALLBACK = "answer", "clarify", "fallback"
 KEYWORD, CLASSIFIER, EXAMPLE = "keyword", "classifier", "example"
@@ -37,6 +37,7 @@ MIN_DIGITS_FOR_PHONE = 7
 THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
 MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+SHORT_KEYWORD = 3  # characters: a keyword this short may be incidental (皮膚, 效果, 在哪)
 UNGUESSED = frozenset({"human", "greeting", "booking"})  # actions and greetings need words
 # A clause asks (rather than sets the scene) when it has one of these or a question mark.
 ASKING_MARKERS = (
@@ -134,6 +135,7 @@ class _Vocabulary:
     delete_data: WordList
     my_requests_command: WordList
     flow_cancel: WordList  # 取消, 不要了, 算了: the cancel command (a booking's way out)
+    visit: WordList  # 過去, 方便嗎: with a day or hour said, asking to come in
     urgent: UrgentWords
 
 
@@ -166,6 +168,7 @@ class Understanding:
             delete_data=WordList(commands.delete_data),
             my_requests_command=WordList(commands.my_requests),
             flow_cancel=WordList(commands.cancel),
+            visit=WordList(words.visit),
             urgent=UrgentWords(consultation.urgent_words, words.not_urgent),
         )
         self.service_words = {
@@ -213,22 +216,33 @@ class Understanding:
         if keyword_topics:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
-            topics = self._with_unkeyworded_questions(topics, standing, clauses, negated)
+            overridden = self._second_opinion(
+                keyword_topics, standing, matches, normalised, negations
+            )
+            if overridden:
+                topics = (overridden,)
+            else:
+                topics = self._with_unkeyworded_questions(topics, standing, clauses, negated)
             band = ANSWER
         elif urgent_word or self._only_thanks(normalised, negations):
             topics, band = (), FALLBACK
         else:
             ignored = [(m.start, m.end) for m in matches if m.rule.topic is None]
+            if entities.phone:  # the number the patient gave says nothing about a topic
+                ignored += _phone_spans(normalised, standing)
+            ignored += _link_spans(text, normalised)  # nor does an e-mail address or a link
             topics = self._with_unkeyworded_questions((), [], clauses, negated)
             if len(topics) >= 2:
                 band = ANSWER
             else:
                 topics, band = self._classify(normalised, negations, negated, ignored)
+        if band != ANSWER and self._offers_a_visit(normalised, negations, entities, negated):
+            topics, band = (TopicScore("booking", 1.0, KEYWORD),), ANSWER
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
         if intent == I.URGENT:
             topics, band = (), FALLBACK
-        if intent in (I.CANCEL, I.MOVE, I.MY_REQUESTS):
-            topics = tuple(t for t in topics if t.topic != "booking")
+        if intent in (I.CANCEL, I.MOVE, I.MY_REQUESTS):  # a guess beside a request is noise
+            topics = tuple(t for t in topics if t.topic != "booking" and t.source == KEYWORD)
             band = band if topics else FALLBACK
         return Interpretation(
             text=text,
@@ -272,6 +286,21 @@ class Understanding:
             else:
                 negated.add(topic)
         return standing, negated
+
+    def _offers_a_visit(
+        self,
+        normalised: str,
+        negations: tuple[NegatedSpan, ...],
+        entities: Entities,
+        negated: set[str],
+    ) -> bool:
+        """Nothing else asked, and a day or hour given with a way of asking to come in (可以
+        過去嗎, 方便嗎) or with the patient's name or phone: they want an appointment."""
+        if I.BOOK in negated or not entities.when:
+            return False
+        return bool(
+            entities.phone or entities.name or self.vocabulary.visit.asked(normalised, negations)
+        )
 
     def _negated_intents(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> set[str]:
         if not negations:
@@ -351,6 +380,17 @@ class Understanding:
         if not added:
             return topics
         kept = {t.topic for t in topics}
+        # A keyword only in clauses that set the scene gives no card once an asking clause
+        # has its own topic (「我姐姐做過說效果不錯，…可以解釋一下這是什麼嗎」: what).
+        asking = [
+            b for b in _clauses(clauses) if _is_asking(clauses.normalised[b[0] : b[1]], b, clauses)
+        ]
+        for topic in list(kept):
+            if topic in I.ACTION_TOPICS.values():
+                continue
+            starts = [m.start for m in matches if m.rule.topic == topic]
+            if starts and not any(a <= st < b for st in starts for a, b in asking):
+                kept.discard(topic)
         ordered: list[TopicScore] = []
         for _, score in sorted(placed, key=lambda p: p[0]):
             if (score.topic in kept or score.source == CLASSIFIER) and score.topic not in {
@@ -358,6 +398,40 @@ class Understanding:
             }:
                 ordered.append(score)
         return tuple(ordered)
+
+    def _second_opinion(
+        self,
+        topics: list[str],
+        standing: list[KeywordMatch],
+        matches: list[KeywordMatch],
+        normalised: str,
+        negations: tuple[NegatedSpan, ...],
+    ) -> TopicScore | None:
+        """One short keyword the whole message does not bear out (「所以它是怎麼讓皮膚變好的」
+        names 皮膚 but asks how it works): the classifier, reading the whole message, gives its
+        topic instead when it is `override` sure of another one. Never for an action or a
+        greeting, never to answer nothing (chat keeps its keyword's card: the fallback is the
+        keywords' job)."""
+        if self.model is None or len(topics) != 1 or topics[0] in UNGUESSED:
+            return None
+        topic = topics[0]
+        if topic not in self.model.classes:  # a console FAQ card: the model never saw it
+            return None
+        if any(len(m.rule.keyword) > SHORT_KEYWORD for m in standing if m.rule.topic == topic):
+            return None
+        cut = [_with_cue(s, normalised) for s in negations]
+        cut += [(m.start, m.end) for m in matches if m.rule.topic is None]
+        kept = "".join(c for i, c in enumerate(normalised) if not any(a <= i < b for a, b in cut))
+        best = self.model.predict(kept)[0]
+        if (
+            best.label == topic
+            or best.probability < self.config.thresholds.override
+            or best.label == OFFTOPIC
+            or best.label in UNGUESSED
+            or best.label not in self.topics
+        ):
+            return None
+        return TopicScore(best.label, best.probability, CLASSIFIER)
 
     @staticmethod
     def _without_phone_words(topics: list[str], matches: list[KeywordMatch]) -> list[str]:
@@ -378,7 +452,7 @@ class Understanding:
         phrasing staff taught (nearest example) answers before it."""
         if not normalised:
             return (), FALLBACK
-        cut = [(s.start, s.end) for s in negations] + ignored
+        cut = [_with_cue(s, normalised) for s in negations] + ignored
         kept = "".join(c for i, c in enumerate(normalised) if not any(a <= i < b for a, b in cut))
         if not kept.strip():
             return (), FALLBACK
@@ -457,6 +531,41 @@ class Understanding:
         return read_entities(
             text, now, self.tz, self.service_words, with_phone=digits >= MIN_DIGITS_FOR_PHONE
         )
+
+
+def _with_cue(span: NegatedSpan, normalised: str) -> tuple[int, int]:
+    """A negated span with its cue (沒有要 + 預約): the cue belongs to the request declined,
+    and left in it reads like one (我…要 is how bookings start)."""
+    start, end, cue = span.start, span.end, span.cue
+    if start >= len(cue) and normalised.startswith(cue, start - len(cue)):
+        return start - len(cue), end
+    if normalised.startswith(cue, end):
+        return start, end + len(cue)
+    return start, end
+
+
+_DIGIT_RUN = re.compile(rf"\+?[0-9](?:[\- ]?[0-9]){{{MIN_DIGITS_FOR_PHONE - 1},}}")
+
+
+_LINK = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
+
+
+def _link_spans(text: str, normalised: str) -> list[tuple[int, int]]:
+    """Where e-mail addresses and links the patient typed sit in the normalised text."""
+    spans = []
+    for match in _LINK.finditer(text):
+        key = normalise(match.group())
+        at = normalised.find(key) if key else -1
+        if at != -1:
+            spans.append((at, at + len(key)))
+    return spans
+
+
+def _phone_spans(normalised: str, matches: list[KeywordMatch]) -> list[tuple[int, int]]:
+    """Where a phone number the patient typed sits, and the phone words next to it (電話)."""
+    spans = [m.span() for m in _DIGIT_RUN.finditer(normalised)]
+    spans += [(m.start, m.end) for m in matches if m.rule.keyword in PHONE_WORDS]
+    return spans
 
 
 def _clauses(clauses) -> list[tuple[int, int]]:
