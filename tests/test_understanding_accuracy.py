@@ -32,16 +32,18 @@ FRESH = DATA / "dev_fresh_messages.yaml"
 CHAT = DATA / "dev_chat_messages.yaml"
 UNSEEN = DATA / "unseen_messages.yaml"
 SETS = [TUNING, STORIES, DEV, FRESH, CHAT, UNSEEN]
-REQUIRED = {TUNING: 0.97, STORIES: 0.92, DEV: 0.88, FRESH: 0.85, CHAT: 0.89, UNSEEN: 0.81}
+REQUIRED = {TUNING: 0.97, STORIES: 0.92, DEV: 0.88, FRESH: 0.84, CHAT: 0.94, UNSEEN: 0.82}
 # The held-out set was scored once before the understanding step (keyword router: 54.2%),
 # once at its end (78.6%, 3 off-topic cards, 2 negated actions fired), and four times during
 # the accuracy work (81.2%, 82.3%, 82.6%, and at its end 82.6% with 5 off-topic cards and 2
-# negated actions fired); the goal was 92% and zero of both. Its assertions hold what was honestly
-# reached, minus a small margin, not the goal: reaching the goal by tuning on it would make
-# it one more tuning set (docs/understanding.md). The development sets were written for the
-# accuracy work: dev and chat (chat and unanswerable questions only) were tuned on (their
-# misses read), fresh only scored. Chat still gives 4 of its 58 messages a card.
-MAX_OFFTOPIC_CARDS = {TUNING: 0, STORIES: 0, DEV: 0, FRESH: 0, CHAT: 4, UNSEEN: 5}
+# negated actions fired), and once after a safety pass judged on the development sets only
+# (answer threshold 0.55 → 0.6, 機器人 no longer hands over, 皮膚科 ignored: 83.2%, 4 off-topic
+# cards, 2 negated actions fired); the goal was 92% and zero of both. Its assertions hold
+# what was honestly reached, minus a small margin, not the goal: reaching the goal by tuning
+# on it would make it one more tuning set (docs/understanding.md). The development sets were
+# written for the accuracy work: dev and chat (chat and unanswerable questions only) were
+# tuned on (their misses read), fresh only scored. Chat still gives 2 of its 58 messages a card.
+MAX_OFFTOPIC_CARDS = {TUNING: 0, STORIES: 0, DEV: 0, FRESH: 0, CHAT: 2, UNSEEN: 4}
 MAX_NEGATED_FIRED = {TUNING: 0, STORIES: 0, DEV: 0, FRESH: 0, CHAT: 0, UNSEEN: 2}
 
 

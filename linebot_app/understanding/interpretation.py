@@ -279,6 +279,8 @@ class Understanding:
         for match in matches:
             span = next((s for s in negations if s.covers(match.start, match.end)), None)
             topic = match.rule.topic
+            if span is not None and span.cue in match.rule.keyword:
+                span = None  # the keyword holds its own negation: 不要機器人 asks for a person
             if span is None or topic is None:
                 standing.append(match)
             elif span.in_question and topic not in I.ACTION_TOPICS.values():
