@@ -91,6 +91,11 @@ def now() -> dt.datetime:
     return bot().clock.now()
 
 
+def local_minute(moment: dt.datetime | None) -> str:
+    """A stored time as the clinic reads it (2026-12-03 10:30), or - when there is none."""
+    return moment.astimezone(bot().clinic.tz).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
 def client_ip() -> str:
     return request.remote_addr or "-"
 

@@ -423,7 +423,7 @@ class Understanding:
             return None
         cut = [_with_cue(s, normalised) for s in negations]
         cut += [(m.start, m.end) for m in matches if m.rule.topic is None]
-        kept = "".join(c for i, c in enumerate(normalised) if not any(a <= i < b for a, b in cut))
+        kept = _without_spans(normalised, cut)
         best = self.model.predict(kept)[0]
         if (
             best.label == topic
@@ -455,7 +455,7 @@ class Understanding:
         if not normalised:
             return (), FALLBACK
         cut = [_with_cue(s, normalised) for s in negations] + ignored
-        kept = "".join(c for i, c in enumerate(normalised) if not any(a <= i < b for a, b in cut))
+        kept = _without_spans(normalised, cut)
         if not kept.strip():
             return (), FALLBACK
         thresholds = self.config.thresholds
@@ -533,6 +533,11 @@ class Understanding:
         return read_entities(
             text, now, self.tz, self.service_words, with_phone=digits >= MIN_DIGITS_FOR_PHONE
         )
+
+
+def _without_spans(normalised: str, spans: list[tuple[int, int]]) -> str:
+    """The text with the characters of `spans` taken out (what the classifier should not read)."""
+    return "".join(c for i, c in enumerate(normalised) if not any(a <= i < b for a, b in spans))
 
 
 def _with_cue(span: NegatedSpan, normalised: str) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from linebot_app.console.accounts import (
     set_password,
 )
 from linebot_app.console.audit import audit_entries, record_audit
-from linebot_app.console.blueprint import ADMIN, allow, bot, console, now, who
+from linebot_app.console.blueprint import ADMIN, allow, bot, console, local_minute, now, who
 from linebot_app.console.calendar import active_token, feed_path, regenerate_token
 from linebot_app.console.models import Role, StaffAccount
 
@@ -34,7 +34,7 @@ def accounts():
         roles=Role.ALL,
         role_labels=Role.LABELS,
         feed_url=feed_url,
-        when=lambda m: m.astimezone(bot().clinic.tz).strftime("%Y-%m-%d %H:%M") if m else "-",
+        when=local_minute,
     )
 
 

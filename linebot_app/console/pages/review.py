@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from linebot_app.console.audit import record_audit
-from linebot_app.console.blueprint import allow, bot, console, now, who
+from linebot_app.console.blueprint import allow, bot, console, local_minute, now, who
 from linebot_app.console.models import Role, StaffAccount
 from linebot_app.content.check import find_banned
 from linebot_app.review.faq import FAQ_PREFIX, FaqProblems, form_to_data, save_faq
@@ -33,10 +33,6 @@ FLEX_STATIC = Path(__file__).resolve().parent.parent.parent / "sandbox" / "stati
 FLEX_FILES = {"flex.js", "flex.css"}
 
 
-def _when(moment) -> str:
-    return moment.astimezone(bot().clinic.tz).strftime("%Y-%m-%d %H:%M") if moment else "-"
-
-
 @console.get("/review")
 @allow(*READERS)
 def review_list():
@@ -46,7 +42,7 @@ def review_list():
         "console/review_list.html",
         states=states,
         required=bot().settings.content_review_required,
-        when=_when,
+        when=local_minute,
     )
 
 
@@ -81,7 +77,7 @@ def review_card(topic: str):
         messages_json=json.dumps(state.card.messages, ensure_ascii=False),
         can_decide=current_user.role == Role.PHYSICIAN,
         required=bot().settings.content_review_required,
-        when=_when,
+        when=local_minute,
     )
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from linebot_app.console.audit import record_audit
-from linebot_app.console.blueprint import allow, bot, console, now, who
+from linebot_app.console.blueprint import allow, bot, console, local_minute, now, who
 from linebot_app.console.models import Role
 from linebot_app.review.accuracy import accuracy_report
 from linebot_app.review.teaching import (
@@ -30,10 +30,6 @@ from linebot_app.review.teaching import (
 from linebot_app.review.unanswered import resolve, tapped_questions, unanswered_groups
 
 TEACHERS = (Role.STAFF, Role.PHYSICIAN)
-
-
-def _when(moment) -> str:
-    return moment.astimezone(bot().clinic.tz).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
 def _page(problem: str | None = None, accuracy=None, status: int = 200):
@@ -55,7 +51,7 @@ def _page(problem: str | None = None, accuracy=None, status: int = 200):
         problem=problem,
         accuracy=accuracy,
         taught_file=TAUGHT_FILE,
-        when=_when,
+        when=local_minute,
     ), status
 
 
