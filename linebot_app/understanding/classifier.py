@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from linebot_app.understanding.normalise import normalise
+from linebot_app.understanding.sounds import SoundTable, build_table
 
 MODEL_FILE = "_classifier.json"
 OFFTOPIC = "offtopic"
@@ -63,7 +64,13 @@ class TopicModel:
     per class, kept in one float32 array (a few hundred KB rather than Python floats)."""
 
     def __init__(
-        self, classes: list[str], intercept: list[float], grams: list[str], weights, digest: str
+        self,
+        classes: list[str],
+        intercept: list[float],
+        grams: list[str],
+        weights,
+        digest: str,
+        sounds: SoundTable | None = None,
     ):
         self.classes = classes
         self.intercept = list(intercept)
@@ -71,6 +78,7 @@ class TopicModel:
         self.weights = weights  # array("f"): per n-gram, IDF then one weight per class
         self.stride = len(classes) + 1
         self.digest = digest
+        self.sounds = sounds  # the reading table built beside the model (sounds.py)
         self._max_idf = max((weights[i * self.stride] for i in range(len(grams))), default=1.0)
 
     def idf(self, gram: str) -> float:
@@ -82,7 +90,10 @@ class TopicModel:
     def from_data(cls, data: dict) -> TopicModel:
         weights = array("f")
         weights.frombytes(base64.b64decode(data["weights"]))
-        return cls(data["classes"], data["intercept"], data["grams"], weights, data["digest"])
+        sounds = SoundTable(data["sounds"]) if data.get("sounds") else None
+        return cls(
+            data["classes"], data["intercept"], data["grams"], weights, data["digest"], sounds
+        )
 
     @classmethod
     def load(cls, path: Path) -> TopicModel:
@@ -192,6 +203,7 @@ def train(samples: list[tuple[str, str]]) -> dict:
         "intercept": [float(b) for b in model.intercept_],
         "grams": grams,
         "weights": base64.b64encode(weights.tobytes()).decode("ascii"),
+        "sounds": build_table(),
     }
 
 

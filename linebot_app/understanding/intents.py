@@ -7,11 +7,13 @@ boundaries. Pure: the caller decides the intent's precedence (see `interpretatio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from linebot_app.understanding.negation import NegatedSpan
 from linebot_app.understanding.normalise import is_ascii_word_char, normalise
+from linebot_app.understanding.sounds import SoundTable
 
 URGENT, DELETE_DATA, CANCEL, MOVE, MY_REQUESTS = (
     "urgent",
@@ -122,22 +124,42 @@ NOT_URGENT_FILLERS = (
 
 class UrgentWords:
     """Urgent words in any script, width, spacing or punctuation, anywhere in the message;
-    not when a not-urgent word comes right before (「不緊急」)."""
+    not when a not-urgent word comes right before (「不緊急」). A long Chinese urgent word also
+    counts with a word or two inside it (呼吸有點困難, 喘不太過來: never a negation, 呼吸不困難)
+    and typed as it sounds (呼吸睏難), given the reading table (sounds.py)."""
 
-    def __init__(self, words: Iterable[str], not_urgent: Iterable[str]):
+    def __init__(
+        self, words: Iterable[str], not_urgent: Iterable[str], sounds: SoundTable | None = None
+    ):
         self.words = list(dict.fromkeys(words))
         self._keys = [(normalise(w), w) for w in self.words if normalise(w)]
         self._not = sorted({normalise(w) for w in not_urgent if normalise(w)}, key=len)
+        self._gapped = [(_gapped_pattern(key), word) for key, word in self._keys if _gappable(key)]
+        self._sounds = sounds
+        self._sound_keys = [
+            (sounds.fold(key), word) for key, word in self._keys if sounds and sounds.readable(key)
+        ]
 
     def find(self, normalised: str) -> str | None:
         """The configured urgent word found (as configured), or None."""
-        for key, word in self._keys:
-            at = normalised.find(key)
+        found = self._find(self._keys, normalised, normalised)
+        if found is None:
+            for pattern, word in self._gapped:
+                for match in pattern.finditer(normalised):
+                    if not self._negated(normalised, match.start()):
+                        return word
+        if found is None and self._sounds is not None:
+            found = self._find(self._sound_keys, self._sounds.fold(normalised), normalised)
+        return found
+
+    def _find(self, keys: list[tuple[str, str]], searched: str, normalised: str) -> str | None:
+        for key, word in keys:
+            at = searched.find(key)
             while at != -1:
                 end = at + len(key)
-                if _on_boundaries(normalised, at, end, key) and not self._negated(normalised, at):
+                if _on_boundaries(searched, at, end, key) and not self._negated(normalised, at):
                     return word
-                at = normalised.find(key, at + 1)
+                at = searched.find(key, at + 1)
         return None
 
     def _negated(self, text: str, at: int) -> bool:
@@ -151,3 +173,22 @@ class UrgentWords:
             if any(head.endswith(word) for word in self._not):
                 return True
         return False
+
+
+# Inside an urgent word, what may stand between its halves: one or two characters, none of
+# them a negation (呼吸有點困難 is urgent, 呼吸不困難 is not).
+URGENT_GAP = r"[^不沒無未別免非]{1,2}"
+GAPPABLE_LENGTH = 4  # characters: 呼吸|困難, 喘不|過來 (each half at least two)
+
+
+def _gappable(key: str) -> bool:
+    return len(key) >= GAPPABLE_LENGTH and not any(is_ascii_word_char(c) for c in key)
+
+
+def _gapped_pattern(key: str) -> re.Pattern:
+    """「呼吸困難」 → 呼吸(gap)困難, with the gap after any character that leaves two on each
+    side."""
+    splits = range(2, len(key) - 1)
+    return re.compile(
+        "|".join(re.escape(key[:at]) + URGENT_GAP + re.escape(key[at:]) for at in splits)
+    )

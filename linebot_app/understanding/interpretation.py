@@ -26,6 +26,7 @@ from linebot_app.understanding.intents import UrgentWords, WordList
 from linebot_app.understanding.keywords import KeywordMatch, KeywordRouter
 from linebot_app.understanding.negation import NegatedSpan, negated_spans
 from linebot_app.understanding.normalise import normalise, normalise_with_breaks
+from linebot_app.understanding.sounds import SoundAlikes
 
 ANSWER, CLARIFY, FALLBACK = "answer", "clarify", "fallback"
 KEYWORD, CLASSIFIER, EXAMPLE = "keyword", "classifier", "example"
@@ -155,6 +156,7 @@ class Understanding:
         self.config = config
         self.tz = tz
         self.model = model
+        self.sound_alikes = self._sound_alikes()
         self.examples: ExampleMemory | None = None
         words = config.intents
         commands = consultation.commands
@@ -169,7 +171,11 @@ class Understanding:
             my_requests_command=WordList(commands.my_requests),
             flow_cancel=WordList(commands.cancel),
             visit=WordList(words.visit),
-            urgent=UrgentWords(consultation.urgent_words, words.not_urgent),
+            urgent=UrgentWords(
+                consultation.urgent_words,
+                words.not_urgent,
+                model.sounds if model is not None else None,
+            ),
         )
         self.service_words = {
             s.key: tuple(w for w in WordList(s.words).words) for s in consultation.services
@@ -179,6 +185,11 @@ class Understanding:
         """Route with another library's keywords (console FAQ cards went live)."""
         self.router = library.router
         self.topics = set(library.topics)
+        self.sound_alikes = self._sound_alikes()
+
+    def _sound_alikes(self) -> SoundAlikes | None:
+        sounds = self.model.sounds if self.model is not None else None
+        return SoundAlikes(self.router.rules, sounds) if sounds is not None else None
 
     def use_examples(self, examples: ExampleMemory | None) -> None:
         """Phrasings taught in the console (review/teaching.py), nearest first."""
@@ -199,6 +210,8 @@ class Understanding:
         negations = negated_spans(clauses)
         urgent_word = self.vocabulary.urgent.find(normalised)
         matches = self.router.matches(normalised)
+        if self.sound_alikes is not None:  # 負作用 read as 副作用
+            matches = self.sound_alikes.merge(matches, normalised)
         standing, negated_topics = self._drop_negated(matches, negations)
         keyword_topics = KeywordRouter.route_matches(standing, len(normalised))
         entities = self._entities(text, now)

@@ -66,6 +66,7 @@ class KeywordRouter:
     def __init__(self, rules: Iterable[KeywordRule]):
         self._automaton = ahocorasick.Automaton()
         self.size = 0
+        self.rules: list[KeywordRule] = []  # as added (the first of a repeated keyword)
         for rule in rules:
             if not rule.keyword:
                 raise ValueError("empty keyword")
@@ -75,6 +76,7 @@ class KeywordRouter:
                 english_end = is_ascii_word_char(rule.keyword[-1])
                 value = (len(key), len(rule.keyword), english_start, english_end, rule)
                 self._automaton.add_word(key, value)
+                self.rules.append(rule)
                 self.size += 1
         if self.size:
             self._automaton.make_automaton()
