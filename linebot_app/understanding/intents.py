@@ -75,7 +75,10 @@ class WordList:
                     and not any(at < b and end > a for a, b in taken)
                 ):
                     taken.append((at, end))
-                    negated = any(span.covers(at, end) for span in negations)
+                    # a word holding its own negation (預約不要了) is not negated by it
+                    negated = any(
+                        span.covers(at, end) and span.cue not in word for span in negations
+                    )
                     hits.append(WordHit(word, at, end, negated))
                 at = text.find(word, at + 1)
         return sorted(hits, key=lambda h: h.start)
