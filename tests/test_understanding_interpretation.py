@@ -190,3 +190,13 @@ def test_the_second_opinion_leaves_topics_the_model_never_saw(understanding):
     (end to end: tests/test_review_faq.py)."""
     assert "faq_recovery" not in understanding.model.classes
     assert understanding._second_opinion(["faq_recovery"], [], [], "請問恢復期要多久", ()) is None
+
+
+def test_a_long_story_is_answered_by_the_question_at_its_end(understanding):
+    story = (
+        "我姊姊上個月去別家做了雷射，回家以後整整一個禮拜都不敢出門，她到現在還很後悔，"
+        "我自己其實也一直在考慮要不要試試看，想問一下打完會不會痛"
+    )
+    seen = read(understanding, story)
+    assert seen.band == "answer"
+    assert seen.answered_topics == ("side_effects",)

@@ -244,11 +244,14 @@ class Understanding:
             if entities.phone:  # the number the patient gave says nothing about a topic
                 ignored += _phone_spans(normalised, standing)
             ignored += _link_spans(text, normalised)  # nor does an e-mail address or a link
-            topics = self._with_unkeyworded_questions((), [], clauses, negated)
-            if len(topics) >= 2:
-                band = ANSWER
+            asked_in_clauses = self._with_unkeyworded_questions((), [], clauses, negated)
+            if len(asked_in_clauses) >= 2:
+                topics, band = asked_in_clauses, ANSWER
             else:
                 topics, band = self._classify(normalised, negations, negated, ignored)
+                if band != ANSWER and asked_in_clauses:
+                    # a long story dilutes the question: its asking clause, read alone, is clear
+                    topics, band = asked_in_clauses, ANSWER
         if band != ANSWER and self._offers_a_visit(normalised, negations, entities, negated):
             topics, band = (TopicScore("booking", 1.0, KEYWORD),), ANSWER
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
