@@ -33,7 +33,7 @@ from linebot_app.understanding.normalise import is_ascii_word_char, normalise
 # The longest display name LINE allows, to render the greeting at its largest.
 _LONG_NAME = "名" * 20
 EXAMPLE_LENGTH = (1, 120)  # characters of a classifier example
-FEW_EXAMPLES, MANY_EXAMPLES = 10, 150
+FEW_EXAMPLES, MANY_EXAMPLES = 10, 200
 
 
 def _comparable(text: str) -> str:
