@@ -200,3 +200,12 @@ def test_a_long_story_is_answered_by_the_question_at_its_end(understanding):
     seen = read(understanding, story)
     assert seen.band == "answer"
     assert seen.answered_topics == ("side_effects",)
+
+
+@pytest.mark.parametrize(
+    "text", ["考慮一下再預約", "等我想清楚再預約", "還不到要預約的時候", "先不找客服", "book later"]
+)
+def test_an_action_put_off_for_later_never_fires(understanding, text):
+    seen = read(understanding, text)
+    assert seen.intent not in ("book", "handover")
+    assert seen.negated & {"book", "handover"}

@@ -25,6 +25,11 @@ def negated_parts(text: str) -> list[str]:
         ("我 不想 預約", ["預約"]),
         ("I don't want to book, just tell me the price", ["book"]),
         ("no need for a human, is it safe?", ["a human"]),
+        ("之後再預約，先問副作用", ["預約"]),
+        ("預約的事之後再說", ["預約的事"]),
+        ("不急著預約", ["預約"]),
+        ("先不找客服", ["客服"]),
+        ("book later", ["book"]),
     ],
 )
 def test_a_negation_reaches_only_what_it_negates(text, negated):

@@ -25,6 +25,7 @@ MAX_SCOPE_ENGLISH = 32
 # Cues before what they negate, in normalised form (Traditional, no punctuation), longest first.
 FORWARD_CUES = (
     "沒有打算要",
+    "考慮一下再",
     "暫時不需要",
     "暫時不用",
     "沒有打算",
@@ -48,6 +49,14 @@ FORWARD_CUES = (
     "不想",
     "不要",
     "不必",
+    "不急著",
+    "還不到",
+    "想清楚再",
+    "之後再",
+    "以後再",
+    "晚點再",
+    "下次再",
+    "不找",
     "沒要",
     "不是",
     "別再",
@@ -85,10 +94,16 @@ BACKWARD_CUES = (
     "先不用",
     "免了",
     "不必了",
+    "之後再說",
+    "以後再說",
+    "再考慮",
+    "再說",
     "不用",
     "no need",
     "not now",
     "not needed",
+    "maybe later",
+    "later",
 )
 # Words that end a negation's reach: what follows is what the patient does want.
 CONTRAST = (
@@ -188,7 +203,7 @@ def _scope_end(text: str, start: int, clause_end: int, english: bool = False) ->
 
 
 _CUE_STARTS = frozenset(c[0] for c in FORWARD_CUES + BACKWARD_CUES if not c.isascii())
-_ENGLISH_CUES = re.compile(r"\b(no|not|dont|do not|never)\b")
+_ENGLISH_CUES = re.compile(r"\b(no|not|dont|do not|never|later)\b")
 
 
 def _may_negate(text: str) -> bool:
