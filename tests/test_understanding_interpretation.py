@@ -209,3 +209,29 @@ def test_an_action_put_off_for_later_never_fires(understanding, text):
     seen = read(understanding, text)
     assert seen.intent not in ("book", "handover")
     assert seen.negated & {"book", "handover"}
+
+
+@pytest.mark.parametrize("text", ["玻尿酸多少錢", "肉毒有副作用嗎", "你們有做電波嗎 一次多久"])
+def test_a_question_about_another_treatment_gets_no_card(understanding, text):
+    seen = read(understanding, text)
+    assert seen.answered_topics == ()
+    assert seen.band == "fallback"
+
+
+@pytest.mark.parametrize("text", ["它跟玻尿酸差在哪", "跟PRP有什麼不同", "外泌體跟玻尿酸哪個好"])
+def test_comparing_exosomes_with_another_treatment_is_the_what_card(understanding, text):
+    assert read(understanding, text).answered_topics == ("what",)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("我之前打過玻尿酸，腫了一個禮拜。打完會不會腫", "side_effects"),  # only the scene
+        ("做雷射的診所在哪", "contact"),  # about the clinic
+        ("我想預約玻尿酸", "booking"),
+    ],
+)
+def test_another_treatment_named_in_passing_or_about_the_clinic_keeps_the_card(
+    understanding, text, topic
+):
+    assert read(understanding, text).answered_topics == (topic,)

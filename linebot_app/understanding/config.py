@@ -63,10 +63,20 @@ class Texts(_Strict):
     cannot_move: str = Field(min_length=1)
 
 
+class OtherTreatments(_Strict):
+    """Treatments the article is not about (玻尿酸, 電波 …): asked about, they get no card, unless
+    the message names exosomes too or compares one of them with it (「它跟玻尿酸差在哪」)."""
+
+    names: list[str] = []
+    comparisons: list[str] = []
+    comparison_topic: str | None = None
+
+
 class UnderstandingConfig(_Strict):
     thresholds: Thresholds
     intents: IntentWords
     texts: Texts
+    other_treatments: OtherTreatments = OtherTreatments()
 
 
 def load_understanding_config(config_dir: Path) -> UnderstandingConfig:

@@ -38,6 +38,9 @@ MIN_DIGITS_FOR_PHONE = 7
 THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
 MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+# Cards that are about the clinic, not the treatment: a question about another treatment
+# (「做電波要預約嗎」「你們有做玻尿酸嗎 地址在哪」) keeps them.
+NOT_ABOUT_THE_TREATMENT = frozenset({"booking", "human", "contact", "greeting"})
 SHORT_KEYWORD = 3  # characters: a keyword this short may be incidental (皮膚, 效果, 在哪)
 UNGUESSED = frozenset({"human", "greeting", "booking"})  # actions and greetings need words
 # A clause asks (rather than sets the scene) when it has one of these or a question mark.
@@ -177,6 +180,13 @@ class Understanding:
                 model.sounds if model is not None else None,
             ),
         )
+        treatments = config.other_treatments
+        self.other_treatments = WordList(treatments.names)
+        self.comparisons = WordList(treatments.comparisons)
+        self.subject = WordList(
+            [w for card in library.topics.values() for w in card.last_resort_keywords]
+            + [w for s in consultation.services if s.key == "exosome" for w in s.words]
+        )
         self.service_words = {
             s.key: tuple(w for w in WordList(s.words).words) for s in consultation.services
         }
@@ -252,6 +262,12 @@ class Understanding:
                 if band != ANSWER and asked_in_clauses:
                     # a long story dilutes the question: its asking clause, read alone, is clear
                     topics, band = asked_in_clauses, ANSWER
+        compared = self._compared_treatment(normalised)
+        if compared and not any(t.source == KEYWORD for t in topics):
+            topics, band = (TopicScore(compared, 1.0, KEYWORD),), ANSWER
+        elif topics and not compared and self._about_another_treatment(normalised, clauses):
+            topics = tuple(t for t in topics if t.topic in NOT_ABOUT_THE_TREATMENT)
+            band = band if topics else FALLBACK
         if band != ANSWER and self._offers_a_visit(normalised, negations, entities, negated):
             topics, band = (TopicScore("booking", 1.0, KEYWORD),), ANSWER
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
@@ -304,6 +320,29 @@ class Understanding:
             else:
                 negated.add(topic)
         return standing, negated
+
+    def _compared_treatment(self, normalised: str) -> str | None:
+        """「它跟玻尿酸差在哪」「跟電波比起來呢」: one other treatment and a comparison word compare
+        exosomes with it; the configured comparison card (what) answers."""
+        topic = self.config.other_treatments.comparison_topic
+        if topic not in self.topics:
+            return None
+        named = {hit.word for hit in self.other_treatments.find(normalised)}
+        if len(named) == 1 and self.comparisons.find(normalised):
+            return topic
+        return None
+
+    def _about_another_treatment(self, normalised: str, clauses) -> bool:
+        """「玻尿酸多少錢」「你們有做電波嗎」: the question is about a treatment the article is not
+        about (config `other_treatments`), and exosomes are neither named nor compared with it."""
+        named = self.other_treatments.find(normalised)
+        if not named or self.subject.find(normalised):
+            return False
+        bounds = _clauses(clauses)
+        asking = [b for b in bounds if _is_asking(normalised[b[0] : b[1]], b, clauses)]
+        if asking and len(asking) < len(bounds):  # named only where the scene is set?
+            return any(a <= hit.start < b for hit in named for a, b in asking)
+        return True
 
     def _offers_a_visit(
         self,
