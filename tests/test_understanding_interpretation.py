@@ -235,3 +235,10 @@ def test_another_treatment_named_in_passing_or_about_the_clinic_keeps_the_card(
     understanding, text, topic
 ):
     assert read(understanding, text).answered_topics == (topic,)
+
+
+def test_the_condition_card_comes_before_what_it_does_for_it(understanding):
+    assert read(understanding, "does it work for knee arthritis").answered_topics == (
+        "applications",
+        "benefits",
+    )

@@ -270,6 +270,7 @@ class Understanding:
             band = band if topics else FALLBACK
         if band != ANSWER and self._offers_a_visit(normalised, negations, entities, negated):
             topics, band = (TopicScore("booking", 1.0, KEYWORD),), ANSWER
+        topics = _condition_first(topics)
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
         if intent == I.URGENT:
             topics, band = (), FALLBACK
@@ -628,6 +629,19 @@ def _phone_spans(normalised: str, matches: list[KeywordMatch]) -> list[tuple[int
     spans = [m.span() for m in _DIGIT_RUN.finditer(normalised)]
     spans += [(m.start, m.end) for m in matches if m.rule.keyword in PHONE_WORDS]
     return spans
+
+
+def _condition_first(topics: tuple[TopicScore, ...]) -> tuple[TopicScore, ...]:
+    """「does it work for knee arthritis」: the card of the condition (applications) comes before
+    what it does for it (benefits), however the sentence is ordered."""
+    names = [t.topic for t in topics]
+    if "applications" in names and "benefits" in names:
+        if names.index("benefits") < names.index("applications"):
+            condition = topics[names.index("applications")]
+            rest = [t for t in topics if t is not condition]
+            at = names.index("benefits")
+            return (*rest[:at], condition, *rest[at:])
+    return topics
 
 
 def _clauses(clauses) -> list[tuple[int, int]]:
