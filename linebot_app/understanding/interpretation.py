@@ -83,6 +83,10 @@ ASKING_MARKERS = (
     "please",
     "want",
 )
+# Markers that ask outright, not merely request (可以, 想, 要, 請, please, want).
+STRONG_ASKING_MARKERS = tuple(
+    m for m in ASKING_MARKERS if m not in ("可以", "請", "想", "要", "please", "want")
+)
 
 
 @dataclass(frozen=True)
@@ -340,7 +344,7 @@ class Understanding:
         if not named or self.subject.find(normalised):
             return False
         bounds = _clauses(clauses)
-        asking = [b for b in bounds if _is_asking(normalised[b[0] : b[1]], b, clauses)]
+        asking = _asking_clauses(clauses)
         if asking and len(asking) < len(bounds):  # named only where the scene is set?
             return any(a <= hit.start < b for hit in named for a, b in asking)
         return True
@@ -394,7 +398,7 @@ class Understanding:
         if len(topics) < 2 or not clauses.breaks:
             return topics
         bounds = _clauses(clauses)
-        asking = [b for b in bounds if _is_asking(clauses.normalised[b[0] : b[1]], b, clauses)]
+        asking = _asking_clauses(clauses)
         if not asking or len(asking) == len(bounds):
             return topics
         in_asking = {
@@ -440,9 +444,7 @@ class Understanding:
         kept = {t.topic for t in topics}
         # A keyword only in clauses that set the scene gives no card once an asking clause
         # has its own topic (「我姐姐做過說效果不錯，…可以解釋一下這是什麼嗎」: what).
-        asking = [
-            b for b in _clauses(clauses) if _is_asking(clauses.normalised[b[0] : b[1]], b, clauses)
-        ]
+        asking = _asking_clauses(clauses)
         for topic in list(kept):
             if topic in I.ACTION_TOPICS.values():
                 continue
@@ -650,8 +652,21 @@ def _clauses(clauses) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b > a]
 
 
-def _is_asking(text: str, bounds: tuple[int, int], clauses) -> bool:
-    return bounds[1] in clauses.questions or any(marker in text for marker in ASKING_MARKERS)
+def _is_asking(text: str, bounds: tuple[int, int], clauses, strongly: bool = False) -> bool:
+    if bounds[1] in clauses.questions:
+        return True
+    markers = STRONG_ASKING_MARKERS if strongly else ASKING_MARKERS
+    return any(marker in text for marker in markers)
+
+
+def _asking_clauses(clauses) -> list[tuple[int, int]]:
+    """The clauses that ask. A request word alone (可以, 想, 要, 請) counts only when no clause
+    asks outright: in 「最近看到外泌體說可以修復皮膚，…可以說明一下它是怎麼讓細胞修復的嗎？」 the
+    first clause reports what was said; the last one asks."""
+    bounds = _clauses(clauses)
+    text = clauses.normalised
+    strong = [b for b in bounds if _is_asking(text[b[0] : b[1]], b, clauses, strongly=True)]
+    return strong or [b for b in bounds if _is_asking(text[b[0] : b[1]], b, clauses)]
 
 
 _MOVE_TO_A_TIME = re.compile(
