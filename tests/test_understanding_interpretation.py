@@ -203,7 +203,15 @@ def test_a_long_story_is_answered_by_the_question_at_its_end(understanding):
 
 
 @pytest.mark.parametrize(
-    "text", ["考慮一下再預約", "等我想清楚再預約", "還不到要預約的時候", "先不找客服", "book later"]
+    "text",
+    [
+        "考慮一下再預約",
+        "等我想清楚再預約",
+        "還不到要預約的時候",
+        "先不找客服",
+        "book later",
+        "過年後再預約",
+    ],
 )
 def test_an_action_put_off_for_later_never_fires(understanding, text):
     seen = read(understanding, text)
@@ -242,3 +250,20 @@ def test_the_condition_card_comes_before_what_it_does_for_it(understanding):
         "applications",
         "benefits",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("我明天的預約要取消 發燒了", "cancel_request"),  # a fever as the reason, not an emergency
+        ("下禮拜的預約幫我拿掉", "cancel_request"),
+        ("預約能不能晚半小時", "move_request"),
+        ("剛剛填的預約表單有成功送出嗎", "my_requests"),
+        ("叫你們經理出來", "handover"),
+        ("請護理師打電話給我", "handover"),
+    ],
+)
+def test_what_patients_want_done_in_their_own_words(understanding, text, intent):
+    seen = read(understanding, text)
+    assert seen.intent == intent
+    assert "contact" not in seen.answered_topics
