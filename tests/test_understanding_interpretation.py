@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from linebot_app.understanding.interpretation import build_understanding
+from linebot_app.understanding.normalise import normalise_with_breaks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 12, 3, 10, 30, tzinfo=ZoneInfo("Asia/Taipei"))
@@ -189,7 +190,8 @@ def test_the_second_opinion_leaves_topics_the_model_never_saw(understanding):
     """A console FAQ card's keyword (恢復期) is not overridden by a model trained without it
     (end to end: tests/test_review_faq.py)."""
     assert "faq_recovery" not in understanding.model.classes
-    assert understanding._second_opinion(["faq_recovery"], [], [], "請問恢復期要多久", ()) is None
+    clauses = normalise_with_breaks("請問恢復期要多久")
+    assert understanding._second_opinion(["faq_recovery"], [], [], clauses, ()) is None
 
 
 def test_a_long_story_is_answered_by_the_question_at_its_end(understanding):
@@ -267,3 +269,15 @@ def test_what_patients_want_done_in_their_own_words(understanding, text, intent)
     seen = read(understanding, text)
     assert seen.intent == intent
     assert "contact" not in seen.answered_topics
+
+
+def test_a_request_clause_is_answered_beside_a_question(understanding):
+    seen = read(understanding, "地址給我一下 然後想問有沒有論文佐證")
+    assert seen.answered_topics == ("contact", "references")
+
+
+def test_the_second_opinion_reads_only_the_short_keywords_own_clause(understanding):
+    seen = read(understanding, "為什麼打了皮膚就會變好")  # one clause: how it works
+    assert seen.answered_topics == ("mechanism",)
+    seen = read(understanding, "會痛嗎 要做幾次才有效")  # 會痛嗎 is that clause's own question
+    assert seen.answered_topics[0] == "side_effects"

@@ -69,6 +69,8 @@ ASKING_MARKERS = (
     "想知道",
     "想了解",
     "請",
+    "給我",
+    "告訴我",
     "想",
     "要",
     "what",
@@ -83,10 +85,8 @@ ASKING_MARKERS = (
     "please",
     "want",
 )
-# Markers that ask outright, not merely request (可以, 想, 要, 請, please, want).
-STRONG_ASKING_MARKERS = tuple(
-    m for m in ASKING_MARKERS if m not in ("可以", "請", "想", "要", "please", "want")
-)
+# Markers that ask outright: 可以, 想, 要 and want also start statements (看到說可以修復).
+STRONG_ASKING_MARKERS = tuple(m for m in ASKING_MARKERS if m not in ("可以", "想", "要", "want"))
 
 
 @dataclass(frozen=True)
@@ -243,9 +243,7 @@ class Understanding:
         if keyword_topics:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
-            overridden = self._second_opinion(
-                keyword_topics, standing, matches, normalised, negations
-            )
+            overridden = self._second_opinion(keyword_topics, standing, matches, clauses, negations)
             if overridden:
                 topics = (overridden,)
             else:
@@ -464,14 +462,16 @@ class Understanding:
         topics: list[str],
         standing: list[KeywordMatch],
         matches: list[KeywordMatch],
-        normalised: str,
+        clauses,
         negations: tuple[NegatedSpan, ...],
     ) -> TopicScore | None:
         """One short keyword the whole message does not bear out (「所以它是怎麼讓皮膚變好的」
-        names 皮膚 but asks how it works): the classifier, reading the whole message, gives its
-        topic instead when it is `override` sure of another one. Never for an action or a
-        greeting, never to answer nothing (chat keeps its keyword's card: the fallback is the
-        keywords' job)."""
+        names 皮膚 but asks how it works): the classifier, reading the keyword's clause (the
+        whole message when it is one), gives its topic instead when it is `override` sure of
+        another one; another clause's question (「會痛嗎 要做幾次才有效」) is that clause's own.
+        Never for an action or a greeting, never to answer nothing (chat keeps its keyword's
+        card: the fallback is the keywords' job)."""
+        normalised = clauses.normalised
         if self.model is None or len(topics) != 1 or topics[0] in UNGUESSED:
             return None
         topic = topics[0]
@@ -481,6 +481,8 @@ class Understanding:
             return None
         cut = [_with_cue(s, normalised) for s in negations]
         cut += [(m.start, m.end) for m in matches if m.rule.topic is None]
+        starts = [m.start for m in standing if m.rule.topic == topic]
+        cut += [b for b in _clauses(clauses) if not any(b[0] <= at < b[1] for at in starts)]
         kept = _without_spans(normalised, cut)
         best = self.model.predict(kept)[0]
         if (
@@ -660,7 +662,7 @@ def _is_asking(text: str, bounds: tuple[int, int], clauses, strongly: bool = Fal
 
 
 def _asking_clauses(clauses) -> list[tuple[int, int]]:
-    """The clauses that ask. A request word alone (可以, 想, 要, 請) counts only when no clause
+    """The clauses that ask. A request word alone (可以, 想, 要) counts only when no clause
     asks outright: in 「最近看到外泌體說可以修復皮膚，…可以說明一下它是怎麼讓細胞修復的嗎？」 the
     first clause reports what was said; the last one asks."""
     bounds = _clauses(clauses)
