@@ -45,7 +45,7 @@ SHORT_KEYWORD = 3  # characters: a keyword this short may be incidental (皮膚,
 UNGUESSED = frozenset({"human", "greeting", "booking"})  # actions and greetings need words
 # A clause asks (rather than sets the scene) when it has one of these or a question mark.
 ASKING_MARKERS = (
-    "問",
+    "問",  # (not in 問題: a problem is not a question)
     "ask",
     "tell",
     "嗎",
@@ -658,6 +658,7 @@ def _is_asking(text: str, bounds: tuple[int, int], clauses, strongly: bool = Fal
     if bounds[1] in clauses.questions:
         return True
     markers = STRONG_ASKING_MARKERS if strongly else ASKING_MARKERS
+    text = text.replace("問題", "")
     return any(marker in text for marker in markers)
 
 
