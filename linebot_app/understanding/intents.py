@@ -61,8 +61,11 @@ class WordList:
     def __init__(self, words: Iterable[str]):
         keys = {normalise(w) for w in words}
         self.words = sorted((k for k in keys if k), key=len, reverse=True)
+        self._any = _any_of(self.words)
 
     def find(self, text: str, negations: tuple[NegatedSpan, ...] = ()) -> list[WordHit]:
+        if self._any is None or self._any.search(text) is None:
+            return []  # most messages hold none of the words: one regex scan says so
         hits: list[WordHit] = []
         taken: list[tuple[int, int]] = []
         for word in self.words:
@@ -92,6 +95,11 @@ class WordList:
 
     def equals(self, text: str) -> bool:
         return text in self.words
+
+
+def _any_of(words: list[str]) -> re.Pattern | None:
+    """A regex matching wherever any of `words` occurs (a pre-check, boundaries aside)."""
+    return re.compile("|".join(map(re.escape, words))) if words else None
 
 
 def _a_not_a(text: str, start: int, word: str) -> bool:
@@ -142,17 +150,27 @@ class UrgentWords:
         self._sound_keys = [
             (sounds.fold(key), word) for key, word in self._keys if sounds and sounds.readable(key)
         ]
+        # One scan each says whether a stage can find anything (it usually cannot).
+        self._any = _any_of([key for key, _ in self._keys])
+        self._any_gapped = (
+            re.compile("|".join(p.pattern for p, _ in self._gapped)) if self._gapped else None
+        )
+        self._any_sound = _any_of([key for key, _ in self._sound_keys])
 
     def find(self, normalised: str) -> str | None:
         """The configured urgent word found (as configured), or None."""
-        found = self._find(self._keys, normalised, normalised)
-        if found is None:
+        found = None
+        if self._any is not None and self._any.search(normalised):
+            found = self._find(self._keys, normalised, normalised)
+        if found is None and self._any_gapped is not None and self._any_gapped.search(normalised):
             for pattern, word in self._gapped:
                 for match in pattern.finditer(normalised):
                     if not self._negated(normalised, match.start()):
                         return word
-        if found is None and self._sounds is not None:
-            found = self._find(self._sound_keys, self._sounds.fold(normalised), normalised)
+        if found is None and self._sounds is not None and self._any_sound is not None:
+            folded = self._sounds.fold(normalised)
+            if self._any_sound.search(folded):
+                found = self._find(self._sound_keys, folded, normalised)
         return found
 
     def _find(self, keys: list[tuple[str, str]], searched: str, normalised: str) -> str | None:

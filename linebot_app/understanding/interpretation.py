@@ -597,7 +597,12 @@ class Understanding:
 
 def _without_spans(normalised: str, spans: list[tuple[int, int]]) -> str:
     """The text with the characters of `spans` taken out (what the classifier should not read)."""
-    return "".join(c for i, c in enumerate(normalised) if not any(a <= i < b for a, b in spans))
+    if not spans:
+        return normalised
+    kept = bytearray(b"\x01") * len(normalised)
+    for a, b in spans:
+        kept[a:b] = bytes(max(0, min(b, len(normalised)) - a))
+    return "".join(c for c, keep in zip(normalised, kept, strict=True) if keep)
 
 
 def _with_cue(span: NegatedSpan, normalised: str) -> tuple[int, int]:

@@ -222,17 +222,19 @@ def negated_spans(clauses: Clauses) -> tuple[NegatedSpan, ...]:
     if not _may_negate(text):
         return ()
     spans: list[NegatedSpan] = []
+    backward = [cue for cue in BACKWARD_CUES if cue in text]  # (cheap: most cues are absent)
+    forward = [cue for cue in FORWARD_CUES if cue in text]
     for lo, hi in _clause_bounds(clauses):
         question = _is_question(clauses, lo, hi)
         taken = bytearray(hi - lo)
-        for cue in BACKWARD_CUES:
+        for cue in backward:
             if text.endswith(cue, lo, hi) and hi - len(cue) > lo:
                 at = hi - len(cue)
                 if _word_at(text, at, cue) and not any(taken[at - lo :]):
                     spans.append(NegatedSpan(cue, lo, at, question))
                     taken[at - lo :] = b"\x01" * (hi - at)
                 break
-        for cue in FORWARD_CUES:
+        for cue in forward:
             for at in _find_all(text, cue, lo, hi):
                 if any(taken[at - lo : at - lo + len(cue)]):
                     continue
@@ -241,16 +243,18 @@ def negated_spans(clauses: Clauses) -> tuple[NegatedSpan, ...]:
                 end = _scope_end(text, scope_start, hi, cue.isascii())
                 if end > scope_start:
                     spans.append(NegatedSpan(cue, scope_start, end, question))
-    spans.extend(_spans_across_a_soft_break(clauses, spans))
+    spans.extend(_spans_across_a_soft_break(clauses, spans, forward))
     return tuple(sorted(spans, key=lambda s: s.start))
 
 
-def _spans_across_a_soft_break(clauses: Clauses, spans: list[NegatedSpan]) -> list[NegatedSpan]:
+def _spans_across_a_soft_break(
+    clauses: Clauses, spans: list[NegatedSpan], cues: list[str]
+) -> list[NegatedSpan]:
     """「我 不想 預約」: a cue whose clause ends right after it reaches into the next clause."""
     text = clauses.normalised
     extra = []
     for lo, hi in _clause_bounds(clauses):
-        for cue in FORWARD_CUES:
+        for cue in cues:
             if text.endswith(cue, lo, hi) and _word_at(text, hi - len(cue), cue):
                 if any(s.start == hi for s in spans):
                     break
