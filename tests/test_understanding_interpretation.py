@@ -281,3 +281,13 @@ def test_the_second_opinion_reads_only_the_short_keywords_own_clause(understandi
     assert seen.answered_topics == ("mechanism",)
     seen = read(understanding, "會痛嗎 要做幾次才有效")  # 會痛嗎 is that clause's own question
     assert seen.answered_topics[0] == "side_effects"
+
+
+def test_a_list_with_enumeration_commas_is_one_question(understanding):
+    assert read(understanding, "請問價錢、地址跟電話").answered_topics == ("price", "contact")
+
+
+def test_a_tag_question_asks_what_the_clause_before_it_said(understanding):
+    seen = read(understanding, "走之前想把皮膚整理好。想約下週四早上去諮詢，可以嗎？")
+    assert seen.intent == "book"
+    assert seen.answered_topics == ("booking",)  # the skin was the scene

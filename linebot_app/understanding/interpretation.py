@@ -674,6 +674,9 @@ def _asking_clauses(clauses) -> list[tuple[int, int]]:
     bounds = _clauses(clauses)
     text = clauses.normalised
     strong = [b for b in bounds if _is_asking(text[b[0] : b[1]], b, clauses, strongly=True)]
+    # 「想約下週四早上去諮詢，可以嗎？」: a tag question asks what the clause before it said
+    tags = [bounds[i - 1] for i, b in enumerate(bounds) if i and b in strong and b[1] - b[0] <= 3]
+    strong = sorted(set(strong) | set(tags))
     return strong or [b for b in bounds if _is_asking(text[b[0] : b[1]], b, clauses)]
 
 

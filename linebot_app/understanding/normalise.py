@@ -91,6 +91,7 @@ class Clauses:
 
 
 _QUESTION_MARKS = frozenset("?？")
+_LIST_MARKS = frozenset("、")
 
 
 def normalise_with_breaks(text: str) -> Clauses:
@@ -113,6 +114,8 @@ def normalise_with_breaks(text: str) -> Clauses:
                     questions.add(len(out))
             out.append(char)
             gap = question = punctuated = False
+        elif char in _LIST_MARKS:  # 「價錢、地址跟電話」: one clause listing things
+            continue
         elif char not in "'’":  # don't, I'm: one word
             gap = True
             punctuated = punctuated or not char.isspace()
