@@ -291,3 +291,9 @@ def test_a_tag_question_asks_what_the_clause_before_it_said(understanding):
     seen = read(understanding, "走之前想把皮膚整理好。想約下週四早上去諮詢，可以嗎？")
     assert seen.intent == "book"
     assert seen.answered_topics == ("booking",)  # the skin was the scene
+
+
+def test_a_visit_asked_for_beside_questions_adds_the_booking(understanding):
+    seen = read(understanding, "效果可以維持多久？我想下週二下午過去諮詢")
+    assert seen.intent == "book"
+    assert seen.answered_topics == ("benefits", "booking")

@@ -272,6 +272,14 @@ class Understanding:
             band = band if topics else FALLBACK
         if band != ANSWER and self._offers_a_visit(normalised, negations, entities, negated):
             topics, band = (TopicScore("booking", 1.0, KEYWORD),), ANSWER
+        elif (
+            band == ANSWER
+            and "booking" not in {t.topic for t in topics}
+            and entities.when
+            and I.BOOK not in negated
+            and self.vocabulary.visit.asked(normalised, negations)
+        ):  # 「…效果多久會出來？我想這個週末先過去諮詢」: the questions, and the visit asked for
+            topics = (*topics, TopicScore("booking", 1.0, KEYWORD))
         topics = _condition_first(topics)
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
         if intent == I.URGENT:
