@@ -297,3 +297,8 @@ def test_a_visit_asked_for_beside_questions_adds_the_booking(understanding):
     seen = read(understanding, "效果可以維持多久？我想下週二下午過去諮詢")
     assert seen.intent == "book"
     assert seen.answered_topics == ("benefits", "booking")
+
+
+@pytest.mark.parametrize("text", ["它為什麼能讓皮膚再生？", "為啥打這個皮膚就會變好"])
+def test_why_it_does_what_it_does_is_how_it_works(understanding, text):
+    assert read(understanding, text).answered_topics == ("mechanism",)

@@ -41,6 +41,9 @@ MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
 # Cards that are about the clinic, not the treatment: a question about another treatment
 # (「做電波要預約嗎」「你們有做玻尿酸嗎 地址在哪」) keeps them.
 NOT_ABOUT_THE_TREATMENT = frozenset({"booking", "human", "contact", "greeting"})
+# 「為什麼打了皮膚會變好」 asks how it works, whatever the skin or results keyword says.
+WHY_WORDS = ("為什麼", "為甚麼", "為啥", "為何", "怎麼會", "什麼原因", "why", "how come")
+WHY_EXPLAINS = frozenset({"applications", "benefits"})
 SHORT_KEYWORD = 3  # characters: a keyword this short may be incidental (皮膚, 效果, 在哪)
 UNGUESSED = frozenset({"human", "greeting", "booking"})  # actions and greetings need words
 # A clause asks (rather than sets the scene) when it has one of these or a question mark.
@@ -242,6 +245,7 @@ class Understanding:
             keyword_topics = []
         if keyword_topics:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
+            keyword_topics = self._why_is_how_it_works(keyword_topics, standing, clauses, negated)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
             overridden = self._second_opinion(keyword_topics, standing, matches, clauses, negations)
             if overridden:
@@ -416,6 +420,32 @@ class Understanding:
             return topics
         kept = [t for t in topics if t in in_asking or t in I.ACTION_TOPICS.values()]
         return kept or topics
+
+    def _why_is_how_it_works(
+        self, topics: list[str], matches: list[KeywordMatch], clauses, negated: set[str]
+    ) -> list[str]:
+        """「它為什麼能讓皮膚再生？」「為啥打這個皮膚就會變好」: why it does what it does is how it
+        works. A skin or results keyword only in clauses asking why gives the mechanism card."""
+        if "mechanism" not in self.topics or "mechanism" in negated:
+            return topics
+        text = clauses.normalised
+        why = [b for b in _clauses(clauses) if any(w in text[b[0] : b[1]] for w in WHY_WORDS)]
+        if not why:
+            return topics
+        explained = {
+            topic
+            for topic in topics
+            if topic in WHY_EXPLAINS
+            and all(any(a <= m.start < b for a, b in why) for m in matches if m.rule.topic == topic)
+        }
+        if not explained:
+            return topics
+        result: list[str] = []
+        for topic in topics:
+            topic = "mechanism" if topic in explained else topic
+            if topic not in result:
+                result.append(topic)
+        return result
 
     def _with_unkeyworded_questions(
         self,
