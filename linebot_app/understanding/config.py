@@ -77,6 +77,7 @@ class UnderstandingConfig(_Strict):
     intents: IntentWords
     texts: Texts
     other_treatments: OtherTreatments = OtherTreatments()
+    personal_conditions: list[str] = []
 
 
 def load_understanding_config(config_dir: Path) -> UnderstandingConfig:
