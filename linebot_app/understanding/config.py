@@ -61,6 +61,9 @@ class Texts(_Strict):
     moved: str = Field(min_length=1)
     staff_moved: str = Field(min_length=1)
     cannot_move: str = Field(min_length=1)
+    # Understood, but beyond the article (interpretation.beyond_the_article).
+    own_condition_reply: str = Field(min_length=1, max_length=1000)
+    other_treatment_reply: str = Field(min_length=1, max_length=1000)
 
 
 class OtherTreatments(_Strict):
