@@ -341,3 +341,9 @@ def test_a_condition_in_general_or_what_it_is_treated_with_is_still_answered(und
 @pytest.mark.parametrize("text", ["小編今天辛苦了啦 加油加油", "你們小編養的狗狗好可愛"])
 def test_the_account_admin_mentioned_in_passing_is_no_hand_over(understanding, text):
     assert read(understanding, text).intent != "handover"
+
+
+@pytest.mark.parametrize("text", ["聯絡我們", "怎麼聯繫我們"])
+def test_contact_us_is_the_contact_card_and_contact_me_a_person(understanding, text):
+    assert read(understanding, text).answered_topics == ("contact",)
+    assert read(understanding, "請聯絡我").intent == "handover"
