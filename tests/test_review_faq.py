@@ -24,10 +24,10 @@ FAQ = {
     "points": "化妝｜建議依醫師指示，通常隔天再上妝。\n運動｜前幾天避免劇烈運動與三溫暖。",
     "risk_statement": "少數人可能出現暫時的紅腫或瘀青；您的情況請由醫師當面評估。",
     "source_section": "本院醫師說明",
-    "keywords": "恢復期\n停機期\n多久可以化妝\ndowntime",
+    "keywords": "術後保養\n停機期\n多久可以化妝\naftercare",
     "examples": "打完多久可以上班\n隔天可以化妝嗎",
 }
-ASK = "請問恢復期要多久"
+ASK = "請問打完多久可以化妝"
 
 
 def staff_saves(running, form: dict, topic: str | None = None):

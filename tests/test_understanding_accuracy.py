@@ -38,8 +38,23 @@ FOURTH = DATA / "dev_fourth_messages.yaml"
 FIFTH = DATA / "dev_fifth_messages.yaml"
 CHECK = DATA / "dev_check_messages.yaml"
 CHECK2 = DATA / "dev_check2_messages.yaml"
+OFFTOPIC = DATA / "dev_offtopic_messages.yaml"
 BLIND = {UNSEEN, FRESH, CHECK, CHECK2}  # scored only: their messages are never shown
-SETS = [TUNING, STORIES, DEV, FRESH, CHAT, THIRD, ACTIONS, FOURTH, FIFTH, CHECK, CHECK2, UNSEEN]
+SETS = [
+    TUNING,
+    STORIES,
+    DEV,
+    FRESH,
+    CHAT,
+    THIRD,
+    ACTIONS,
+    FOURTH,
+    FIFTH,
+    OFFTOPIC,
+    CHECK,
+    CHECK2,
+    UNSEEN,
+]
 # What was reached (docs/understanding.md), less about a point: a floor, not the goal. The
 # held-out set's goal was 92% with no off-topic card and no negated action; it was scored 12
 # times in all (aggregate figures only), last at 87.8% with 4 off-topic cards and 1 negated
@@ -54,11 +69,12 @@ REQUIRED = {
     ACTIONS: 0.95,
     FOURTH: 0.95,
     FIFTH: 0.92,
+    OFFTOPIC: 0.89,
     CHECK: 0.88,
     CHECK2: 0.91,
     UNSEEN: 0.87,
 }
-MAX_OFFTOPIC_CARDS = {CHAT: 1, THIRD: 1, ACTIONS: 4, FOURTH: 1, CHECK2: 1, UNSEEN: 4}
+MAX_OFFTOPIC_CARDS = {CHAT: 1, THIRD: 1, ACTIONS: 4, FOURTH: 1, OFFTOPIC: 11, CHECK2: 1, UNSEEN: 4}
 MAX_NEGATED_FIRED = {CHECK2: 1, UNSEEN: 1}
 
 

@@ -302,3 +302,48 @@ def test_a_visit_asked_for_beside_questions_adds_the_booking(understanding):
 @pytest.mark.parametrize("text", ["它為什麼能讓皮膚再生？", "為啥打這個皮膚就會變好"])
 def test_why_it_does_what_it_does_is_how_it_works(understanding, text):
     assert read(understanding, text).answered_topics == ("mechanism",)
+
+
+@pytest.mark.parametrize(
+    "text", ["早安 今天好冷喔 被窩出不來啦", "Hey is this Kevin? This is Jake from the gym"]
+)
+def test_chat_that_opens_with_a_greeting_is_chat(understanding, text):
+    assert read(understanding, text).answered_topics == ()
+
+
+@pytest.mark.parametrize("text", ["哈囉～請問一下", "Hello! Is anyone there?"])
+def test_a_greeting_is_still_a_greeting(understanding, text):
+    assert read(understanding, text).answered_topics == ("greeting",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我懷孕三個月了 還可以打外泌體嗎",
+        "我有糖尿病 做這個療程安全嗎",
+        "I'm breastfeeding, is it safe?",
+    ],
+)
+def test_the_patients_own_condition_is_the_physicians_call(understanding, text):
+    seen = read(understanding, text)
+    assert seen.answered_topics == ()
+    assert seen.band == "fallback"
+
+
+def test_a_condition_in_general_or_what_it_is_treated_with_is_still_answered(understanding):
+    assert read(understanding, "is this treatment safe for pregnant women").answered_topics == (
+        "safety",
+    )
+    story = "我媽媽有糖尿病，腳上有一個傷口一直好不了。想問外泌體可以用在這種傷口嗎？"
+    assert read(understanding, story).answered_topics == ("applications",)
+
+
+@pytest.mark.parametrize("text", ["小編今天辛苦了啦 加油加油", "你們小編養的狗狗好可愛"])
+def test_the_account_admin_mentioned_in_passing_is_no_hand_over(understanding, text):
+    assert read(understanding, text).intent != "handover"
+
+
+@pytest.mark.parametrize("text", ["聯絡我們", "怎麼聯繫我們"])
+def test_contact_us_is_the_contact_card_and_contact_me_a_person(understanding, text):
+    assert read(understanding, text).answered_topics == ("contact",)
+    assert read(understanding, "請聯絡我").intent == "handover"

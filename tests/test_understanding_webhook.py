@@ -178,3 +178,17 @@ def test_an_unsure_question_is_asked_back_and_the_tap_is_recorded_for_staff(runn
     with running.app.app_context():
         listed = running.app.test_cli_runner().invoke(args=["unmatched"])
     assert "what the patient tapped" in listed.output and "<phone>" in listed.output
+
+
+def test_a_question_beyond_the_article_is_answered_as_understood_not_as_not_understood(runner):
+    running = start_bot(runner)
+    patient = Chat(running, PATIENT)
+    [own] = patient.say("我懷孕三個月了 還可以打外泌體嗎")
+    assert "需要由醫師" in own["text"] and "無法理解" not in own["text"]
+    labels = [item["action"]["label"] for item in own["quickReply"]["items"]]
+    assert "預約諮詢" in labels and "真人客服" in labels
+    [other] = patient.say("玻尿酸多少錢")
+    assert "只涵蓋外泌體" in other["text"]
+    [plain] = patient.say("今天天氣真好")
+    assert "無法理解" in plain["text"]
+    assert_schema_clean(running.platform)

@@ -289,9 +289,12 @@ def render_greeting(
     return render_topic("greeting", library, clinic, display_name=display_name)
 
 
-def render_fallback(library: ReplyLibrary, clinic: ClinicConfig) -> list[Message]:
-    """No topic recognised: a kind sentence and the topic menu (with booking and staff)."""
-    text = _fill(library.shared.fallback_text, clinic)
+def render_fallback(
+    library: ReplyLibrary, clinic: ClinicConfig, text: str | None = None
+) -> list[Message]:
+    """No topic recognised: a kind sentence (`text`, else the shared fallback text) and the
+    topic menu (with booking and staff)."""
+    text = _fill(text or library.shared.fallback_text, clinic)
     return _with_quick_reply([{"type": "text", "text": text}], library.shared.menu, library)
 
 

@@ -101,10 +101,10 @@ class TopicCards:
             )
         return messages[:MAX_MESSAGES]
 
-    def fallback(self) -> list[Message]:
-        """「我還無法理解」 with the topic menu (counted in the metrics)."""
+    def fallback(self, text: str | None = None) -> list[Message]:
+        """「我還無法理解」 (or `text`) with the topic menu (counted in the metrics)."""
         metrics.count_routing_fallback()
-        return render_fallback(self.library, self.clinic)
+        return render_fallback(self.library, self.clinic, text)
 
 
 def _record_unmatched(ctx: EventContext) -> None:
@@ -131,10 +131,17 @@ def register(dispatcher: Dispatcher) -> None:
         if seen.band == "clarify":
             count_event(ctx, "clarify")
             return clarify.ask_back(ctx)
+        texts = ctx.services.understanding.config.texts
         if seen.intent == "thanks":
-            return [render.text(ctx.services.understanding.config.texts.thanks_reply)]
+            return [render.text(texts.thanks_reply)]
         count_event(ctx, "fallback")
         _record_unmatched(ctx)
+        if seen.beyond_the_article:  # understood: the physician's call, or not about exosomes
+            reply = {
+                "own_condition": texts.own_condition_reply,
+                "other_treatment": texts.other_treatment_reply,
+            }[seen.beyond_the_article]
+            return ctx.services.topics.fallback(reply)
         return ctx.services.topics.fallback()
 
     def topic_button(ctx: EventContext) -> list[Message]:

@@ -61,6 +61,9 @@ class Texts(_Strict):
     moved: str = Field(min_length=1)
     staff_moved: str = Field(min_length=1)
     cannot_move: str = Field(min_length=1)
+    # Understood, but beyond the article (interpretation.beyond_the_article).
+    own_condition_reply: str = Field(min_length=1, max_length=1000)
+    other_treatment_reply: str = Field(min_length=1, max_length=1000)
 
 
 class OtherTreatments(_Strict):
@@ -77,6 +80,7 @@ class UnderstandingConfig(_Strict):
     intents: IntentWords
     texts: Texts
     other_treatments: OtherTreatments = OtherTreatments()
+    personal_conditions: list[str] = []
 
 
 def load_understanding_config(config_dir: Path) -> UnderstandingConfig:

@@ -44,6 +44,8 @@ NOT_ABOUT_THE_TREATMENT = frozenset({"booking", "human", "contact", "greeting"})
 # 「為什麼打了皮膚會變好」 asks how it works, whatever the skin or results keyword says.
 WHY_WORDS = ("為什麼", "為甚麼", "為啥", "為何", "怎麼會", "什麼原因", "why", "how come")
 WHY_EXPLAINS = frozenset({"applications", "benefits"})
+OWN_CONDITION, OTHER_TREATMENT = "own_condition", "other_treatment"
+FIRST_PERSON = re.compile(r"我|本人|\b(i|im|my|me)\b")
 SHORT_KEYWORD = 3  # characters: a keyword this short may be incidental (皮膚, 效果, 在哪)
 UNGUESSED = frozenset({"human", "greeting", "booking"})  # actions and greetings need words
 # A clause asks (rather than sets the scene) when it has one of these or a question mark.
@@ -110,6 +112,9 @@ class Interpretation:
     entities: Entities = field(default_factory=Entities)
     urgent_word: str | None = None
     command: str | None = None  # cancel | my_requests | delete_data: the whole text is one
+    # Understood, but no card answers it: "own_condition" (whether this patient may have it is
+    # the physician's call) or "other_treatment" (the article is about exosomes only).
+    beyond_the_article: str | None = None
 
     @property
     def ranked_topics(self) -> tuple[str, ...]:
@@ -189,6 +194,7 @@ class Understanding:
         )
         treatments = config.other_treatments
         self.other_treatments = WordList(treatments.names)
+        self.personal_conditions = WordList(config.personal_conditions)
         self.comparisons = WordList(treatments.comparisons)
         self.subject = WordList(
             [w for card in library.topics.values() for w in card.last_resort_keywords]
@@ -269,11 +275,22 @@ class Understanding:
                     # a long story dilutes the question: its asking clause, read alone, is clear
                     topics, band = asked_in_clauses, ANSWER
         compared = self._compared_treatment(normalised)
+        beyond = None
         if compared and not any(t.source == KEYWORD for t in topics):
             topics, band = (TopicScore(compared, 1.0, KEYWORD),), ANSWER
-        elif topics and not compared and self._about_another_treatment(normalised, clauses):
+        elif not compared and self._about_another_treatment(normalised, clauses):
             topics = tuple(t for t in topics if t.topic in NOT_ABOUT_THE_TREATMENT)
-            band = band if topics else FALLBACK
+            band, beyond = (band, None) if topics else (FALLBACK, OTHER_TREATMENT)
+        elif self._own_condition(normalised, negations):
+            # what the condition is treated with is still asked (「我媽媽有糖尿病，傷口一直好不
+            # 了，可以用在這種傷口嗎」): a keyword of the applications card stays
+            topics = tuple(
+                t
+                for t in topics
+                if t.topic in NOT_ABOUT_THE_TREATMENT
+                or (t.topic == "applications" and t.source == KEYWORD)
+            )
+            band, beyond = (band, None) if topics else (FALLBACK, OWN_CONDITION)
         if band != ANSWER and self._offers_a_visit(normalised, negations, entities, negated):
             topics, band = (TopicScore("booking", 1.0, KEYWORD),), ANSWER
         elif (
@@ -291,6 +308,8 @@ class Understanding:
         if intent in (I.CANCEL, I.MOVE, I.MY_REQUESTS):  # a guess beside a request is noise
             topics = tuple(t for t in topics if t.topic != "booking" and t.source == KEYWORD)
             band = band if topics else FALLBACK
+        if band == ANSWER or intent not in (I.ASK, I.OFFTOPIC):
+            beyond = None
         return Interpretation(
             text=text,
             normalised=normalised,
@@ -301,6 +320,7 @@ class Understanding:
             entities=entities,
             urgent_word=urgent_word,
             command=self._command(normalised),
+            beyond_the_article=beyond,
         )
 
     def _command(self, normalised: str) -> str | None:
@@ -335,6 +355,14 @@ class Understanding:
             else:
                 negated.add(topic)
         return standing, negated
+
+    def _own_condition(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> bool:
+        """「我懷孕三個月了 還可以打嗎」「I'm breastfeeding」: whether this patient may have it is
+        the physician's call (config `personal_conditions`); the fallback offers booking and a
+        person. A condition in general (「孕婦可以打嗎」) is still a question the cards answer."""
+        if not self.personal_conditions.asked(normalised, negations):
+            return False
+        return bool(FIRST_PERSON.search(normalised))
 
     def _compared_treatment(self, normalised: str) -> str | None:
         """「它跟玻尿酸差在哪」「跟電波比起來呢」: one other treatment and a comparison word compare

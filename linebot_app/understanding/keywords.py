@@ -31,6 +31,9 @@ from linebot_app.understanding.normalise import is_ascii_word_char, normalise
 MAX_TOPICS = 12  # a Flex carousel holds at most 12 bubbles
 # Characters a message may hold beyond its keywords for a last-resort keyword to count.
 LAST_RESORT_SLACK = 2
+# ... and for a greeting (an 'alone' topic): 「哈囉～請問一下」 greets,
+# 「早安 今天好冷喔 被窩出不來啦」 chats.
+ALONE_SLACK = 8
 
 
 class Tier(IntEnum):
@@ -128,6 +131,7 @@ class KeywordRouter:
             for m in matches
             if m.rule.topic is not None
             and (m.rule.tier != Tier.LAST_RESORT or uncovered <= LAST_RESORT_SLACK)
+            and (m.rule.tier != Tier.ALONE or uncovered <= ALONE_SLACK)
         ]
         if not topical:
             return []
