@@ -4,7 +4,7 @@ same scoring `python -m bench.understanding_accuracy` prints).
 The tuning set (keywords and thresholds were tuned on it), the developer's own stories
 (negation, cancel/move, slots, urgent, paraphrases), the development sets (each written by a
 fresh writer who never saw the keywords, examples or other sets: dev, chat, third, actions,
-fourth and fifth were tuned on, their misses read; fresh, check and check2 are only scored, like
+fourth, fifth and off-topic were tuned on, their misses read; fresh, check and check2 are only scored, like
 the held-out set), and the held-out set written before any tuning (tests/data/
 unseen_messages.yaml, never read to tune anything; skipped when absent). Failure output gives
 aggregate figures only, never messages of the held-out or the blind sets.
@@ -56,7 +56,7 @@ SETS = [
     UNSEEN,
 ]
 # What was reached (docs/understanding.md), less about a point: a floor, not the goal. The
-# held-out set's goal was 92% with no off-topic card and no negated action; it was scored 12
+# held-out set's goal was 92% with no off-topic card and no negated action; it was scored 13
 # times in all (aggregate figures only), last at 87.8% with 4 off-topic cards and 1 negated
 # action fired. Reaching the goal by tuning on it would make it one more tuning set.
 REQUIRED = {
