@@ -11,9 +11,10 @@ offtopic_examples`), trained from each topic's keywords and `examples:`.
 Training needs scikit-learn (about 1 s to import and 40+ MB more memory per worker), so it is a
 command: `flask --app linebot_app understanding train` writes `replies/_classifier.json` (the
 n-grams, and their IDF weights and coefficients as one base64 float32 array, and the reading
-table of `sounds.py`, built with pypinyin), which is committed. The bot only predicts, in pure Python from that file: the same n-grams, a sparse dot
-product, a softmax. The file records a digest of
-what it was trained on; check-content warns when the examples or keywords changed since.
+table of `sounds.py`, built with pypinyin), which is committed. The bot only predicts, in pure
+Python from that file: the same n-grams, a sparse dot product, a softmax. The file records a
+digest of what it was trained on; check-content warns when the examples or keywords changed
+since.
 """
 
 from __future__ import annotations
