@@ -11,6 +11,7 @@ import yaml
 
 from linebot_app.content.cards import REQUIRED_TOPICS
 from linebot_app.content.render import render_fallback, render_media_reply, render_topics
+from linebot_app.features.topics import fallback_text
 
 LABELLED = Path(__file__).parent / "data" / "labelled_messages.yaml"
 ACTION_TOPICS = {"booking", "human"}  # answered by the consultation and hand-over features
@@ -114,7 +115,9 @@ def test_labelled_patient_messages_through_the_webhook(running):
         elif seen.intent == "thanks":
             expected = [{"type": "text", "text": thanks}]
         else:
-            expected = render_fallback(library, clinic)
+            expected = render_fallback(
+                library, clinic, fallback_text(seen, understanding.config.texts)
+            )
         if delivery.messages != expected:
             wrong.append(message["text"])
     assert wrong == []

@@ -107,6 +107,16 @@ class TopicCards:
         return render_fallback(self.library, self.clinic, text)
 
 
+def fallback_text(seen, texts) -> str | None:
+    """The fallback's sentence: for a message understood but beyond the article, the
+    physician's call (own condition) or 「只涵蓋外泌體」 (another treatment); else the shared
+    「我還無法理解」 (None)."""
+    return {
+        "own_condition": texts.own_condition_reply,
+        "other_treatment": texts.other_treatment_reply,
+    }.get(seen.beyond_the_article or "")
+
+
 def _record_unmatched(ctx: EventContext) -> None:
     """Count the question for staff; a failure is logged and never costs the patient a reply."""
     try:
@@ -136,13 +146,7 @@ def register(dispatcher: Dispatcher) -> None:
             return [render.text(texts.thanks_reply)]
         count_event(ctx, "fallback")
         _record_unmatched(ctx)
-        if seen.beyond_the_article:  # understood: the physician's call, or not about exosomes
-            reply = {
-                "own_condition": texts.own_condition_reply,
-                "other_treatment": texts.other_treatment_reply,
-            }[seen.beyond_the_article]
-            return ctx.services.topics.fallback(reply)
-        return ctx.services.topics.fallback()
+        return ctx.services.topics.fallback(fallback_text(seen, texts))
 
     def topic_button(ctx: EventContext) -> list[Message]:
         """`topic=<name>`, or several names comma-separated (a carousel, like typing them);
