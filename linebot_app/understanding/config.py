@@ -72,6 +72,12 @@ class OtherTreatments(_Strict):
 
     names: list[str] = []
     comparisons: list[str] = []
+    # Words that compare only when exosomes (or 它, 這個) are in the message too: 「縫的好還是
+    # 切的好」 weighs two ways of one other treatment.
+    comparisons_with_subject: list[str] = []
+    subject_pronouns: list[str] = []
+    # A clause that tells of a treatment had before (打過電波, 之前做皮秒) sets the scene.
+    scene_markers: list[str] = []
     comparison_topic: str | None = None
 
 

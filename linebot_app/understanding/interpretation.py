@@ -61,6 +61,20 @@ ASKING_MARKERS = (
     "怎麼",
     "如何",
     "多少",
+    "多久",
+    "多長",
+    "多快",
+    "多痛",
+    "多貴",
+    "啥",
+    "咋",
+    "怎樣",
+    "是否",
+    "要不要",
+    "需不需要",
+    "該不該",
+    "真的假的",
+    "ㄇ",  # 注音 for 嗎
     "幾",
     "哪",
     "會不會",
@@ -80,6 +94,13 @@ ASKING_MARKERS = (
     "要",
     "what",
     "how",
+    "which",
+    "where",
+    "when",
+    "why",
+    "any",
+    "could",
+    "would",
     "can",
     "is",
     "are",
@@ -196,6 +217,9 @@ class Understanding:
         self.other_treatments = WordList(treatments.names)
         self.personal_conditions = WordList(config.personal_conditions)
         self.comparisons = WordList(treatments.comparisons)
+        self.comparisons_with_subject = WordList(treatments.comparisons_with_subject)
+        self.subject_pronouns = WordList(treatments.subject_pronouns)
+        self.scene_markers = WordList(treatments.scene_markers)
         self.subject = WordList(
             [w for card in library.topics.values() for w in card.last_resort_keywords]
             + [w for s in consultation.services if s.key == "exosome" for w in s.words]
@@ -371,21 +395,40 @@ class Understanding:
         if topic not in self.topics:
             return None
         named = {hit.word for hit in self.other_treatments.find(normalised)}
-        if len(named) == 1 and self.comparisons.find(normalised):
+        if len(named) != 1:
+            return None
+        if self.comparisons.find(normalised):
+            return topic
+        if self.comparisons_with_subject.find(normalised) and (
+            self.subject.find(normalised) or self.subject_pronouns.find(normalised)
+        ):
             return topic
         return None
 
     def _about_another_treatment(self, normalised: str, clauses) -> bool:
         """「玻尿酸多少錢」「你們有做電波嗎」: the question is about a treatment the article is not
         about (config `other_treatments`), and exosomes are neither named nor compared with it."""
-        named = self.other_treatments.find(normalised)
+        named = [  # 「手術的疤」「雷射後留下的疤」 is the patient's condition, not the treatment asked about
+            hit
+            for hit in self.other_treatments.find(normalised)
+            if "疤" not in normalised[hit.end : hit.end + 4]
+        ]
         if not named or self.subject.find(normalised):
             return False
         bounds = _clauses(clauses)
         asking = _asking_clauses(clauses)
         if asking and len(asking) < len(bounds):  # named only where the scene is set?
-            return any(a <= hit.start < b for hit in named for a, b in asking)
+            return any(
+                a <= hit.start < b and (a, b) in asking or not self._sets_the_scene(normalised[a:b])
+                for hit in named
+                for a, b in bounds
+                if a <= hit.start < b
+            )
         return True
+
+    def _sets_the_scene(self, clause: str) -> bool:
+        """「之前打過電波」: a treatment had before, told as the background of the question."""
+        return bool(self.scene_markers.find(clause))
 
     def _offers_a_visit(
         self,
