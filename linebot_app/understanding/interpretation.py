@@ -23,7 +23,7 @@ from linebot_app.understanding.config import UnderstandingConfig, load_understan
 from linebot_app.understanding.entities import Entities, read_entities
 from linebot_app.understanding.examples import ExampleMemory
 from linebot_app.understanding.intents import UrgentWords, WordList
-from linebot_app.understanding.keywords import KeywordMatch, KeywordRouter
+from linebot_app.understanding.keywords import KeywordMatch, KeywordRouter, Tier
 from linebot_app.understanding.negation import NegatedSpan, negated_spans
 from linebot_app.understanding.normalise import normalise, normalise_with_breaks
 from linebot_app.understanding.sounds import SoundAlikes
@@ -47,6 +47,7 @@ WHY_EXPLAINS = frozenset({"applications", "benefits"})
 OWN_CONDITION, OTHER_TREATMENT = "own_condition", "other_treatment"
 FIRST_PERSON = re.compile(r"我|本人|\b(i|im|my|me)\b")
 SHORT_KEYWORD = 3  # characters: a keyword this short may be incidental (皮膚, 效果, 在哪)
+QUESTION_ENDINGS = ("嗎", "呢")
 UNGUESSED = frozenset({"human", "greeting", "booking"})  # actions and greetings need words
 # A clause asks (rather than sets the scene) when it has one of these or a question mark.
 ASKING_MARKERS = (
@@ -302,6 +303,8 @@ class Understanding:
         beyond = None
         if compared and not any(t.source == KEYWORD for t in topics):
             topics, band = (TopicScore(compared, 1.0, KEYWORD),), ANSWER
+        elif compared and band == ANSWER and compared not in {t.topic for t in topics}:
+            topics = self._with_comparison(topics, compared, standing, clauses)
         elif not compared and self._about_another_treatment(normalised, clauses):
             topics = tuple(t for t in topics if t.topic in NOT_ABOUT_THE_TREATMENT)
             band, beyond = (band, None) if topics else (FALLBACK, OTHER_TREATMENT)
@@ -322,7 +325,7 @@ class Understanding:
             and "booking" not in {t.topic for t in topics}
             and entities.when
             and I.BOOK not in negated
-            and self.vocabulary.visit.asked(normalised, negations)
+            and self._visit_asked_alone(normalised, negations, clauses, standing)
         ):  # 「…效果多久會出來？我想這個週末先過去諮詢」: the questions, and the visit asked for
             topics = (*topics, TopicScore("booking", 1.0, KEYWORD))
         topics = _condition_first(topics)
@@ -395,7 +398,8 @@ class Understanding:
         if topic not in self.topics:
             return None
         named = {hit.word for hit in self.other_treatments.find(normalised)}
-        if len(named) != 1:
+        # with exosomes named, 「外泌體跟皮秒雷射差在哪」 compares one treatment in two words
+        if not named or (len(named) > 1 and not self.subject.find(normalised)):
             return None
         if self.comparisons.find(normalised):
             return topic
@@ -405,10 +409,37 @@ class Understanding:
             return topic
         return None
 
+    def _with_comparison(
+        self, topics: tuple[TopicScore, ...], compared: str, matches, clauses
+    ) -> tuple[TopicScore, ...]:
+        """「外泌體跟PRP差在哪 哪個比較貴」: the comparison's clause, with no topic keyword of its
+        own, asks the comparison card, in its place among the others."""
+        normalised = clauses.normalised
+        named = self.other_treatments.find(normalised)
+        words = self.comparisons.find(normalised) + self.comparisons_with_subject.find(normalised)
+        clause = next(
+            (
+                b
+                for b in _asking_clauses(clauses)
+                if any(b[0] <= h.start < b[1] for h in named)
+                and any(b[0] <= w.start < b[1] for w in words)
+            ),
+            None,
+        )
+        if clause is None:
+            return topics
+        keyworded = [m for m in matches if m.rule.topic and m.rule.tier != Tier.LAST_RESORT]
+        if any(clause[0] <= m.start < clause[1] for m in keyworded):
+            return topics
+        before = {m.rule.topic for m in keyworded if m.start < clause[0]}
+        at = sum(1 for t in topics if t.topic in before)
+        return (*topics[:at], TopicScore(compared, 1.0, KEYWORD), *topics[at:])
+
     def _about_another_treatment(self, normalised: str, clauses) -> bool:
         """「玻尿酸多少錢」「你們有做電波嗎」: the question is about a treatment the article is not
         about (config `other_treatments`), and exosomes are neither named nor compared with it."""
-        named = [  # 「手術的疤」「雷射後留下的疤」 is the patient's condition, not the treatment asked about
+        # 「手術的疤」「雷射後留下的疤」: the patient's condition, not the treatment asked about
+        named = [
             hit
             for hit in self.other_treatments.find(normalised)
             if "疤" not in normalised[hit.end : hit.end + 4]
@@ -443,6 +474,17 @@ class Understanding:
             return False
         return bool(
             entities.phone or entities.name or self.vocabulary.visit.asked(normalised, negations)
+        )
+
+    def _visit_asked_alone(self, normalised, negations, clauses, matches) -> bool:
+        """A way of asking to come in (方便嗎, 可以過去嗎) in a clause no topic keyword is in."""
+        hit = self.vocabulary.visit.asked(normalised, negations)
+        if hit is None:
+            return False
+        clause = next((b for b in _clauses(clauses) if b[0] <= hit.start < b[1]), None)
+        return clause is None or not any(
+            clause[0] <= m.start < clause[1] and m.rule.topic not in (None, "booking")
+            for m in matches
         )
 
     def _negated_intents(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> set[str]:
@@ -500,7 +542,18 @@ class Understanding:
         if "mechanism" not in self.topics or "mechanism" in negated:
             return topics
         text = clauses.normalised
-        why = [b for b in _clauses(clauses) if any(w in text[b[0] : b[1]] for w in WHY_WORDS)]
+        # 「靠什麼機制讓皮膚變好」: a clause naming how it works explains the skin words in it too
+        how = {
+            b
+            for b in _clauses(clauses)
+            for m in matches
+            if m.rule.topic == "mechanism" and b[0] <= m.start < b[1]
+        }
+        why = [
+            b
+            for b in _clauses(clauses)
+            if b in how or any(w in text[b[0] : b[1]] for w in WHY_WORDS)
+        ]
         if not why:
             return topics
         explained = {
@@ -530,12 +583,15 @@ class Understanding:
         if self.model is None or not clauses.breaks:
             return topics
         placed = [(m.start, TopicScore(m.rule.topic, 1.0, KEYWORD)) for m in matches]
+        asking = _asking_clauses(clauses)
         added = False
         for start, end in _clauses(clauses):
             text = clauses.normalised[start:end]
-            if len(text) < MIN_CLAUSE or any(start <= m.start < end for m in matches):
+            if len(text) < MIN_CLAUSE or any(
+                start <= m.start < end for m in matches if m.rule.tier != Tier.LAST_RESORT
+            ):
                 continue
-            if not _is_asking(text, (start, end), clauses):
+            if (start, end) not in asking:  # 「有看到說外泌體可以改善掉髮」 reports, not asks
                 continue
             best = self.model.predict(text)[0]
             if (
@@ -551,7 +607,6 @@ class Understanding:
         kept = {t.topic for t in topics}
         # A keyword only in clauses that set the scene gives no card once an asking clause
         # has its own topic (「我姐姐做過說效果不錯，…可以解釋一下這是什麼嗎」: what).
-        asking = _asking_clauses(clauses)
         for topic in list(kept):
             if topic in I.ACTION_TOPICS.values():
                 continue
@@ -586,7 +641,14 @@ class Understanding:
         topic = topics[0]
         if topic not in self.model.classes:  # a console FAQ card: the model never saw it
             return None
-        if any(len(m.rule.keyword) > SHORT_KEYWORD for m in standing if m.rule.topic == topic):
+        own = [m for m in standing if m.rule.topic == topic]
+        if any(len(m.rule.keyword) > SHORT_KEYWORD for m in own):
+            return None
+        if any(
+            m.rule.keyword.endswith(QUESTION_ENDINGS)  # 有用嗎 asks; 皮膚 may be incidental
+            or normalised[m.start : m.end] != m.rule.keyword  # 機智 typed for 機制
+            for m in own
+        ):
             return None
         cut = [_with_cue(s, normalised) for s in negations]
         cut += [(m.start, m.end) for m in matches if m.rule.topic is None]
