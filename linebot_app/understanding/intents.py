@@ -148,7 +148,9 @@ class UrgentWords:
         self._gapped = [(_gapped_pattern(key), word) for key, word in self._keys if _gappable(key)]
         self._sounds = sounds
         self._sound_keys = [
-            (sounds.fold(key), word) for key, word in self._keys if sounds and sounds.readable(key)
+            (sounds.fold(key), word)
+            for key, word in self._keys
+            if sounds and sounds.readable(key) and len(key) >= URGENT_SOUND_LENGTH
         ]
         # One scan each says whether a stage can find anything (it usually cannot).
         self._any = _any_of([key for key, _ in self._keys])
@@ -199,6 +201,8 @@ class UrgentWords:
 # Inside an urgent word, what may stand between its halves: one or two characters, none of
 # them a negation (呼吸有點困難 is urgent, 呼吸不困難 is not).
 URGENT_GAP = r"[^不沒無未別免非]{1,2}"
+# A two-character urgent word typed as it sounds is too often another word (新技 for 心悸).
+URGENT_SOUND_LENGTH = 3
 GAPPABLE_LENGTH = 4  # characters: 呼吸|困難, 喘不|過來 (each half at least two)
 
 
