@@ -52,8 +52,6 @@ UNGUESSED = frozenset({"human", "greeting", "booking"})  # actions and greetings
 # A clause asks (rather than sets the scene) when it has one of these or a question mark.
 ASKING_MARKERS = (
     "問",  # (not in 問題: a problem is not a question)
-    "ask",
-    "tell",
     "嗎",
     "呢",
     "嘛",
@@ -93,27 +91,19 @@ ASKING_MARKERS = (
     "告訴我",
     "想",
     "要",
-    "what",
-    "how",
-    "which",
-    "where",
-    "when",
-    "why",
-    "any",
-    "could",
-    "would",
-    "can",
-    "is",
-    "are",
-    "do",
-    "does",
-    "will",
-    "should",
-    "please",
-    "want",
 )
 # Markers that ask outright: 可以, 想, 要 and want also start statements (看到說可以修復).
-STRONG_ASKING_MARKERS = tuple(m for m in ASKING_MARKERS if m not in ("可以", "想", "要", "want"))
+STRONG_ASKING_MARKERS = tuple(m for m in ASKING_MARKERS if m not in ("可以", "想", "要"))
+# 安不安全, 痛不痛, 有沒有: the A-not-A question
+A_NOT_A = re.compile(r"(.)[不沒]\1")
+# English asks with a question word anywhere, or an auxiliary first ("is it safe"): 'is' inside
+# a statement ("the scars are still visible") does not ask.
+ENGLISH_ASKING = re.compile(
+    r"\b(?:ask|tell|please|what|whats|how|which|where|when|why)\b"
+    r"|^ ?(?:(?:and|also|plus|or|so|but) )?"
+    r"(?:is|are|do|does|did|can|could|will|would|should|may|any)\b"
+)
+ENGLISH_WISH = re.compile(r"\bwant\b")
 
 
 @dataclass(frozen=True)
@@ -835,7 +825,11 @@ def _is_asking(text: str, bounds: tuple[int, int], clauses, strongly: bool = Fal
         return True
     markers = STRONG_ASKING_MARKERS if strongly else ASKING_MARKERS
     text = text.replace("問題", "")
-    return any(marker in text for marker in markers)
+    if any(marker in text for marker in markers) or A_NOT_A.search(text):
+        return True
+    if ENGLISH_ASKING.search(text):
+        return True
+    return not strongly and bool(ENGLISH_WISH.search(text))
 
 
 def _asking_clauses(clauses) -> list[tuple[int, int]]:

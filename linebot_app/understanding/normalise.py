@@ -15,6 +15,7 @@ Chinese runs together ('外泌體 有 副作用' → '外泌體有副作用'); a
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +123,22 @@ def normalise_with_breaks(text: str) -> Clauses:
             question = question or char in _QUESTION_MARKS
     if question:
         questions.add(len(out))
-    return Clauses("".join(out), frozenset(breaks), frozenset(questions))
+    normalised = "".join(out)
+    breaks |= _joining_words(normalised)
+    return Clauses(normalised, frozenset(breaks), frozenset(questions))
+
+
+# Words that start the next question without punctuation (「打完多久可以化妝另外效果多久出來」,
+# "how soon will I see results and is there any swelling"): a clause boundary before them.
+_JOINING_WORDS = re.compile(
+    r"另外|以及|順便|還有(?!位|空|名額|時段|嗎)|"
+    r"(?<= )(?:and|also|plus) (?=(?:how|what|whats|where|when|why|which|who|is|are|do|does|"
+    r"did|can|could|will|would|should|any)\b)"
+)
+
+
+def _joining_words(normalised: str) -> set[int]:
+    return {m.start() for m in _JOINING_WORDS.finditer(normalised) if m.start() > 0}
 
 
 def is_ascii_word_char(char: str) -> bool:
