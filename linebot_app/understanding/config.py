@@ -43,6 +43,9 @@ class IntentWords(_Strict):
     handover: list[str] = Field(min_length=1)
     not_urgent: list[str] = []
     visit: list[str] = []
+    # Booking and hand-over keywords that act only in a clause that asks or requests; in one
+    # that tells the story (「我是護理師」「這次想試試外泌體，聽說比較溫和」) they do not.
+    story_words: list[str] = []
 
 
 class Texts(_Strict):

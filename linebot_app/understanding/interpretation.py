@@ -208,6 +208,7 @@ class Understanding:
         self.other_treatments = WordList(treatments.names)
         self.personal_conditions = WordList(config.personal_conditions)
         self.comparisons = WordList(treatments.comparisons)
+        self.story_words = frozenset(WordList(config.intents.story_words).words)
         self.comparisons_with_subject = WordList(treatments.comparisons_with_subject)
         self.subject_pronouns = WordList(treatments.subject_pronouns)
         self.scene_markers = WordList(treatments.scene_markers)
@@ -502,9 +503,8 @@ class Understanding:
         rest = [c for i, c in enumerate(normalised) if i not in covered and c not in THANKS_FILLER]
         return len(rest) <= MAX_THANKS_REST
 
-    @staticmethod
     def _without_context_topics(
-        topics: list[str], matches: list[KeywordMatch], clauses
+        self, topics: list[str], matches: list[KeywordMatch], clauses
     ) -> list[str]:
         """「我皮膚容易過敏，打了會不會有副作用」: a clause that only sets the scene (no question,
         no request) gives no card when another clause asks about a topic."""
@@ -521,7 +521,12 @@ class Understanding:
         }
         if not in_asking:
             return topics
-        kept = [t for t in topics if t in in_asking or t in I.ACTION_TOPICS.values()]
+        acting = {
+            m.rule.topic
+            for m in matches
+            if m.rule.topic in I.ACTION_TOPICS.values() and m.rule.keyword not in self.story_words
+        }
+        kept = [t for t in topics if t in in_asking or t in acting]
         return kept or topics
 
     def _why_is_how_it_works(
