@@ -514,6 +514,7 @@ class Understanding:
         asking = _asking_clauses(clauses)
         if not asking or len(asking) == len(bounds):
             return topics
+        asking += [b for b in bounds if b not in asking and _only_keywords(b, matches)]
         in_asking = {
             m.rule.topic
             for m in matches
@@ -817,6 +818,13 @@ def _condition_first(topics: tuple[TopicScore, ...]) -> tuple[TopicScore, ...]:
             at = names.index("benefits")
             return (*rest[:at], condition, *rest[at:])
     return topics
+
+
+def _only_keywords(bounds: tuple[int, int], matches: list[KeywordMatch]) -> bool:
+    """「請問地址 and 價錢」: a clause that is a topic keyword and little else lists a question."""
+    start, end = bounds
+    covered = sum(m.length for m in matches if m.rule.topic and start <= m.start < end)
+    return covered > 0 and end - start - covered <= 1
 
 
 def _clauses(clauses) -> list[tuple[int, int]]:
