@@ -4,8 +4,8 @@ same scoring `python -m bench.understanding_accuracy` prints).
 The tuning set (keywords and thresholds were tuned on it), the developer's own stories
 (negation, cancel/move, slots, urgent, paraphrases), the development sets (each written by a
 fresh writer who never saw the keywords, examples or other sets: dev, chat, third, actions,
-fourth, fifth and off-topic were tuned on, their misses read; fresh, check and check2 are only
-scored, like the held-out set), and the held-out set written before any tuning (tests/data/
+fourth, fifth, sixth, seventh and off-topic were tuned on, their misses read; fresh, check,
+check2 and check3 are only scored, like the held-out set), and the held-out set written before any tuning (tests/data/
 unseen_messages.yaml, never read to tune anything; skipped when absent). Failure output gives
 aggregate figures only, never messages of the held-out or the blind sets.
 """
@@ -38,8 +38,11 @@ FOURTH = DATA / "dev_fourth_messages.yaml"
 FIFTH = DATA / "dev_fifth_messages.yaml"
 CHECK = DATA / "dev_check_messages.yaml"
 CHECK2 = DATA / "dev_check2_messages.yaml"
+SIXTH = DATA / "dev_sixth_messages.yaml"
+SEVENTH = DATA / "dev_seventh_messages.yaml"
+CHECK3 = DATA / "dev_check3_messages.yaml"
 OFFTOPIC = DATA / "dev_offtopic_messages.yaml"
-BLIND = {UNSEEN, FRESH, CHECK, CHECK2}  # scored only: their messages are never shown
+BLIND = {UNSEEN, FRESH, CHECK, CHECK2, CHECK3}  # scored only: their messages are never shown
 SETS = [
     TUNING,
     STORIES,
@@ -50,31 +53,48 @@ SETS = [
     ACTIONS,
     FOURTH,
     FIFTH,
+    SIXTH,
+    SEVENTH,
     OFFTOPIC,
     CHECK,
     CHECK2,
+    CHECK3,
     UNSEEN,
 ]
 # What was reached (docs/understanding.md), less about a point: a floor, not the goal. The
-# held-out set's goal was 92% with no off-topic card and no negated action; it was scored 13
-# times in all (aggregate figures only), last at 87.8% with 4 off-topic cards and 1 negated
+# held-out set's goal was 92% with no off-topic card and no negated action; it has been scored
+# often (aggregate figures only: 13 times up to the previous session, then at each commit of
+# this one and by every run of this test), last at 88.1% with 4 off-topic cards and 1 negated
 # action fired. Reaching the goal by tuning on it would make it one more tuning set.
 REQUIRED = {
     TUNING: 0.97,
     STORIES: 0.95,
     DEV: 0.92,
-    FRESH: 0.88,
+    FRESH: 0.90,
     CHAT: 0.96,
-    THIRD: 0.92,
+    THIRD: 0.93,
     ACTIONS: 0.95,
-    FOURTH: 0.95,
-    FIFTH: 0.92,
-    OFFTOPIC: 0.89,
-    CHECK: 0.88,
-    CHECK2: 0.91,
+    FOURTH: 0.96,
+    FIFTH: 0.94,
+    SIXTH: 0.92,
+    SEVENTH: 0.91,
+    OFFTOPIC: 0.91,
+    CHECK: 0.90,
+    CHECK2: 0.92,
+    CHECK3: 0.90,
     UNSEEN: 0.87,
 }
-MAX_OFFTOPIC_CARDS = {CHAT: 1, THIRD: 1, ACTIONS: 4, FOURTH: 1, OFFTOPIC: 11, CHECK2: 1, UNSEEN: 4}
+MAX_OFFTOPIC_CARDS = {
+    CHAT: 1,
+    THIRD: 1,
+    ACTIONS: 4,
+    FOURTH: 1,
+    SIXTH: 3,
+    OFFTOPIC: 7,
+    CHECK2: 1,
+    CHECK3: 1,
+    UNSEEN: 4,
+}
 MAX_NEGATED_FIRED = {CHECK2: 1, UNSEEN: 1}
 
 
