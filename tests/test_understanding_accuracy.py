@@ -5,9 +5,9 @@ The tuning set (keywords and thresholds were tuned on it), the developer's own s
 (negation, cancel/move, slots, urgent, paraphrases), the development sets (each written by a
 fresh writer who never saw the keywords, examples or other sets: dev, chat, third, actions,
 fourth, fifth, sixth, seventh and off-topic were tuned on, their misses read; fresh, check,
-check2 and check3 are only scored, like the held-out set), and the held-out set written before any tuning (tests/data/
-unseen_messages.yaml, never read to tune anything; skipped when absent). Failure output gives
-aggregate figures only, never messages of the held-out or the blind sets.
+check2 and check3 are only scored, like the held-out set), and the held-out set written before
+any tuning (tests/data/unseen_messages.yaml, never read to tune anything; skipped when absent).
+Failure output gives aggregate figures only, never messages of the held-out or the blind sets.
 """
 
 from __future__ import annotations

@@ -146,7 +146,7 @@ def test_a_scene_setting_keyword_gives_way_to_the_question_asked(understanding):
 
 def test_one_short_keyword_the_message_does_not_bear_out_gives_way(understanding):
     # 皮膚 names the applications card; the message asks how it works.
-    seen = read(understanding, "所以它是怎麼讓皮膚變好的")
+    seen = read(understanding, "所以它是用什麼方式讓皮膚變好的")
     assert [(t.topic, t.source) for t in seen.topics] == [("mechanism", "classifier")]
     # A longer keyword, or a short one the classifier agrees with, stays.
     assert read(understanding, "外泌體可以改善皮膚嗎").answered_topics == ("applications",)

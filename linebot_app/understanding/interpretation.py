@@ -625,7 +625,7 @@ class Understanding:
         clauses,
         negations: tuple[NegatedSpan, ...],
     ) -> TopicScore | None:
-        """One short keyword the whole message does not bear out (「所以它是怎麼讓皮膚變好的」
+        """One short keyword the whole message does not bear out (「所以它是用什麼方式讓皮膚變好的」
         names 皮膚 but asks how it works): the classifier, reading the keyword's clause (the
         whole message when it is one), gives its topic instead when it is `override` sure of
         another one; another clause's question (「會痛嗎 要做幾次才有效」) is that clause's own.
