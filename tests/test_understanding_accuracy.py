@@ -64,7 +64,7 @@ SETS = [
 # What was reached (docs/understanding.md), less about a point: a floor, not the goal. The
 # held-out set's goal was 92% with no off-topic card and no negated action; it has been scored
 # often (aggregate figures only: 13 times up to the previous session, then at each commit of
-# this one and by every run of this test), last at 88.1% with 4 off-topic cards and 1 negated
+# this one and by every run of this test), last at 87.8% with 4 off-topic cards and 1 negated
 # action fired. Reaching the goal by tuning on it would make it one more tuning set.
 REQUIRED = {
     TUNING: 0.97,
@@ -75,9 +75,9 @@ REQUIRED = {
     THIRD: 0.93,
     ACTIONS: 0.95,
     FOURTH: 0.96,
-    FIFTH: 0.94,
-    SIXTH: 0.92,
-    SEVENTH: 0.91,
+    FIFTH: 0.95,
+    SIXTH: 0.93,
+    SEVENTH: 0.92,
     OFFTOPIC: 0.91,
     CHECK: 0.90,
     CHECK2: 0.92,
