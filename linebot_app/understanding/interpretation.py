@@ -208,7 +208,7 @@ class Understanding:
         self.other_treatments = WordList(treatments.names)
         self.personal_conditions = WordList(config.personal_conditions)
         self.comparisons = WordList(treatments.comparisons)
-        self.story_words = frozenset(WordList(config.intents.story_words).words)
+        self.story_words = frozenset(filter(None, map(normalise, config.intents.story_words)))
         self.comparisons_with_subject = WordList(treatments.comparisons_with_subject)
         self.subject_pronouns = WordList(treatments.subject_pronouns)
         self.scene_markers = WordList(treatments.scene_markers)
@@ -440,17 +440,13 @@ class Understanding:
         bounds = _clauses(clauses)
         asking = _asking_clauses(clauses)
         if asking and len(asking) < len(bounds):  # named only where the scene is set?
+            # a treatment had before (「之前打過電波」) only sets the scene of the question
+            clauses_named = {_clause_at(bounds, hit.start) for hit in named}
             return any(
-                a <= hit.start < b and (a, b) in asking or not self._sets_the_scene(normalised[a:b])
-                for hit in named
-                for a, b in bounds
-                if a <= hit.start < b
+                clause in asking or not self.scene_markers.find(normalised[clause[0] : clause[1]])
+                for clause in clauses_named
             )
         return True
-
-    def _sets_the_scene(self, clause: str) -> bool:
-        """「之前打過電波」: a treatment had before, told as the background of the question."""
-        return bool(self.scene_markers.find(clause))
 
     def _offers_a_visit(
         self,
@@ -472,10 +468,9 @@ class Understanding:
         hit = self.vocabulary.visit.asked(normalised, negations)
         if hit is None:
             return False
-        clause = next((b for b in _clauses(clauses) if b[0] <= hit.start < b[1]), None)
-        return clause is None or not any(
-            clause[0] <= m.start < clause[1] and m.rule.topic not in (None, "booking")
-            for m in matches
+        start, end = _clause_at(_clauses(clauses), hit.start)
+        return not any(
+            start <= m.start < end and m.rule.topic not in (None, "booking") for m in matches
         )
 
     def _negated_intents(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> set[str]:
@@ -825,6 +820,11 @@ def _only_keywords(bounds: tuple[int, int], matches: list[KeywordMatch]) -> bool
     start, end = bounds
     covered = sum(m.length for m in matches if m.rule.topic and start <= m.start < end)
     return covered > 0 and end - start - covered <= 1
+
+
+def _clause_at(bounds: list[tuple[int, int]], position: int) -> tuple[int, int]:
+    """The clause of `bounds` (which cover the whole text) holding `position`."""
+    return next(b for b in bounds if b[0] <= position < b[1])
 
 
 def _clauses(clauses) -> list[tuple[int, int]]:
