@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from linebot_app.content import load_replies
-from linebot_app.content.check import FEW_EXAMPLES, MANY_EXAMPLES
+from linebot_app.content.check import FEW_EXAMPLES, MANY_TIMES_THE_MEDIAN, median_examples
 from linebot_app.understanding.classifier import (
     MODEL_FILE,
     TopicModel,
@@ -69,4 +69,25 @@ def test_the_committed_model_was_trained_on_the_current_keywords_and_examples():
 @pytest.mark.parametrize("topic", ["what", "side_effects", "price", "booking", "contact"])
 def test_every_topic_has_enough_examples(topic):
     library = load_replies(PROJECT_ROOT / "replies", PROJECT_ROOT / "config")
-    assert FEW_EXAMPLES <= len(library.topics[topic].examples) <= MANY_EXAMPLES
+    many = MANY_TIMES_THE_MEDIAN * median_examples(library)
+    assert FEW_EXAMPLES <= len(library.topics[topic].examples) <= many
+
+
+def test_the_model_files_round_trip_and_a_foreign_weights_file_is_refused(tmp_path):
+    from linebot_app.understanding.classifier import weights_path, write_model
+    from linebot_app.understanding.interpretation import load_model
+
+    samples = [("副作用", "side_effects"), ("多少錢", "price"), ("哈哈哈", "offtopic")]
+    data = train(samples)
+    path = tmp_path / MODEL_FILE
+    write_model(data, path)
+    loaded = TopicModel.load(path)
+    for text in ("打完會紅嗎", "一次多少"):
+        assert loaded.predict(text) == TopicModel.from_data(data).predict(text)
+
+    other = train([("會腫嗎", "side_effects"), ("價錢", "price"), ("好的", "offtopic")])
+    write_model(other, tmp_path / "other.json")
+    weights_path(path).write_bytes(weights_path(tmp_path / "other.json").read_bytes())
+    with pytest.raises(ValueError, match="does not belong"):
+        TopicModel.load(path)
+    assert load_model(tmp_path) is None  # the bot falls back rather than guess with them

@@ -33,7 +33,8 @@ from linebot_app.understanding.normalise import is_ascii_word_char, normalise
 # The longest display name LINE allows, to render the greeting at its largest.
 _LONG_NAME = "名" * 20
 EXAMPLE_LENGTH = (1, 120)  # characters of a classifier example
-FEW_EXAMPLES, MANY_EXAMPLES = 10, 200
+FEW_EXAMPLES = 10
+MANY_TIMES_THE_MEDIAN = 2  # a topic with more examples than this × the median is over-weighted
 
 
 def _comparable(text: str) -> str:
@@ -161,18 +162,26 @@ def example_problems(library: ReplyLibrary) -> tuple[list[str], list[str]]:
             owner = owners.setdefault(key, where)
             if owner != where:
                 errors.append(f"{at}: '{example}' is claimed by both {owner} and {where}")
+    many = MANY_TIMES_THE_MEDIAN * median_examples(library)
     for name, card in library.topics.items():
         if len(card.examples) < FEW_EXAMPLES:
             warnings.append(
                 f"replies/{name}.yaml: examples: only {len(card.examples)} (the classifier "
                 f"learns a topic's wording from them; {FEW_EXAMPLES} or more recommended)"
             )
-        elif len(card.examples) > MANY_EXAMPLES:
+        elif len(card.examples) > many:
             warnings.append(
-                f"replies/{name}.yaml: examples: {len(card.examples)}, more than {MANY_EXAMPLES} "
+                f"replies/{name}.yaml: examples: {len(card.examples)}, more than "
+                f"{MANY_TIMES_THE_MEDIAN}× the median topic's {many // MANY_TIMES_THE_MEDIAN} "
                 "(a topic with many more examples than the others is guessed too often)"
             )
     return errors, warnings
+
+
+def median_examples(library: ReplyLibrary) -> int:
+    """How many examples the median topic has."""
+    counts = sorted(len(card.examples) for card in library.topics.values())
+    return counts[len(counts) // 2] if counts else 0
 
 
 def model_warnings(library: ReplyLibrary, replies_dir: Path | None) -> list[str]:
@@ -182,15 +191,20 @@ def model_warnings(library: ReplyLibrary, replies_dir: Path | None) -> list[str]
         TopicModel,
         samples_digest,
         training_samples,
+        weights_path,
     )
 
     if replies_dir is None:
         return []
     path = replies_dir / MODEL_FILE
     retrain = "run `flask --app linebot_app understanding train` and commit the file"
-    if not path.exists():
+    if not path.exists() or not weights_path(path).exists():
         return [f"{path}: missing, questions without a keyword get the fallback; {retrain}"]
-    if TopicModel.load(path).digest != samples_digest(training_samples(library)):
+    try:
+        model = TopicModel.load(path)
+    except ValueError as error:
+        return [f"{error}: {retrain}"]
+    if model.digest != samples_digest(training_samples(library)):
         return [f"{path}: trained on other keywords or examples than replies/ holds; {retrain}"]
     return []
 

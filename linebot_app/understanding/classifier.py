@@ -10,20 +10,22 @@ offtopic_examples`), trained from each topic's keywords and `examples:`.
 
 Training needs scikit-learn (about 1 s to import and 40+ MB more memory per worker), so it is a
 command: `flask --app linebot_app understanding train` writes `replies/_classifier.json` (the
-n-grams, and their IDF weights and coefficients as one base64 float32 array, and the reading
-table of `sounds.py`, built with pypinyin), which is committed. The bot only predicts, in pure
-Python from that file: the same n-grams, a sparse dot product, a softmax. The file records a
-digest of what it was trained on; check-content warns when the examples or keywords changed
-since.
+classes, the n-grams and the reading table of `sounds.py`, built with pypinyin) and beside it
+`replies/_classifier.f32` (per n-gram its IDF and one coefficient per class, raw little-endian
+float32, read straight into an array: a base64 string inside the JSON cost a worker 4.6 MiB
+more at load), both committed. The bot only predicts, in pure Python from those files: the
+same n-grams, a sparse dot product, a softmax. The JSON records a digest of what it was
+trained on (check-content warns when the examples or keywords changed since) and the weights
+file's sha256.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import math
 import re
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -34,6 +36,7 @@ from linebot_app.understanding.normalise import normalise
 from linebot_app.understanding.sounds import SoundTable, build_table
 
 MODEL_FILE = "_classifier.json"
+WEIGHTS_SUFFIX = ".f32"  # the weights file beside the model file: _classifier.f32
 OFFTOPIC = "offtopic"
 NGRAMS = (1, 3)
 REGULARISATION = 8.0  # LogisticRegression's C: few examples per class, little overlap
@@ -89,16 +92,30 @@ class TopicModel:
 
     @classmethod
     def from_data(cls, data: dict) -> TopicModel:
-        weights = array("f")
-        weights.frombytes(base64.b64decode(data["weights"]))
+        """From what `train` returns (weights an array("f"))."""
         sounds = SoundTable(data["sounds"]) if data.get("sounds") else None
         return cls(
-            data["classes"], data["intercept"], data["grams"], weights, data["digest"], sounds
+            data["classes"],
+            data["intercept"],
+            data["grams"],
+            data["weights"],
+            data["digest"],
+            sounds,
         )
 
     @classmethod
     def load(cls, path: Path) -> TopicModel:
-        return cls.from_data(json.loads(path.read_text(encoding="utf-8")))
+        """From the model file and its weights file; ValueError when the two do not match."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        blob = weights_path(path).read_bytes()
+        if hashlib.sha256(blob).hexdigest() != data["weights_sha256"]:
+            raise ValueError(f"{weights_path(path)} does not belong to {path}; retrain")
+        weights = array("f")
+        weights.frombytes(blob)
+        del blob
+        if sys.byteorder == "big":
+            weights.byteswap()
+        return cls.from_data({**data, "weights": weights})
 
     def predict(self, normalised: str) -> list[Prediction]:
         """Classes by probability, best first."""
@@ -180,7 +197,7 @@ def samples_digest(samples: Iterable[tuple[str, str]]) -> str:
 
 def train(samples: list[tuple[str, str]]) -> dict:
     """Fit TF-IDF + logistic regression (scikit-learn, imported here only) and return the
-    model as JSON-ready data for `TopicModel`."""
+    model's data for `TopicModel.from_data` and `write_model`."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -203,12 +220,25 @@ def train(samples: list[tuple[str, str]]) -> dict:
         "classes": classes,
         "intercept": [float(b) for b in model.intercept_],
         "grams": grams,
-        "weights": base64.b64encode(weights.tobytes()).decode("ascii"),
+        "weights": weights,
         "sounds": build_table(),
     }
 
 
+def weights_path(model_path: Path) -> Path:
+    return model_path.with_suffix(WEIGHTS_SUFFIX)
+
+
 def write_model(data: dict, path: Path) -> None:
+    """The model file (JSON) and its weights file beside it."""
+    weights = array("f", data["weights"])
+    if sys.byteorder == "big":
+        weights.byteswap()
+    blob = weights.tobytes()
+    weights_path(path).write_bytes(blob)
+    described = {key: value for key, value in data.items() if key != "weights"}
+    described["weights_sha256"] = hashlib.sha256(blob).hexdigest()
     path.write_text(
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+        json.dumps(described, ensure_ascii=False, separators=(",", ":")) + "\n",
+        encoding="utf-8",
     )

@@ -13,12 +13,13 @@ alone never hands over, and books only at the `book` threshold.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from linebot_app.understanding import intents as I
-from linebot_app.understanding.classifier import MODEL_FILE, OFFTOPIC, TopicModel
+from linebot_app.understanding.classifier import MODEL_FILE, OFFTOPIC, TopicModel, weights_path
 from linebot_app.understanding.config import UnderstandingConfig, load_understanding_config
 from linebot_app.understanding.entities import Entities, read_entities
 from linebot_app.understanding.examples import ExampleMemory
@@ -27,6 +28,8 @@ from linebot_app.understanding.keywords import KeywordMatch, KeywordRouter, Tier
 from linebot_app.understanding.negation import NegatedSpan, negated_spans
 from linebot_app.understanding.normalise import normalise, normalise_with_breaks
 from linebot_app.understanding.sounds import SoundAlikes
+
+log = logging.getLogger(__name__)
 
 ANSWER, CLARIFY, FALLBACK = "answer", "clarify", "fallback"
 KEYWORD, CLASSIFIER, EXAMPLE = "keyword", "classifier", "example"
@@ -869,8 +872,16 @@ def _moves_to_a_time(normalised: str) -> bool:
 
 
 def load_model(replies_dir: Path) -> TopicModel | None:
+    """The committed classifier, or None (questions without a keyword then get the fallback;
+    check-content says why) when its files are missing or do not belong together."""
     path = replies_dir / MODEL_FILE
-    return TopicModel.load(path) if path.exists() else None
+    if not path.exists() or not weights_path(path).exists():
+        return None
+    try:
+        return TopicModel.load(path)
+    except ValueError:
+        log.exception("classifier not loaded")
+        return None
 
 
 def build_understanding(replies_dir: Path, config_dir: Path, library=None) -> Understanding:
