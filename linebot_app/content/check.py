@@ -8,6 +8,7 @@ an unavailable OpenAPI spec are warnings.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from pathlib import Path
 
@@ -43,12 +44,18 @@ def _comparable(text: str) -> str:
     return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
 
 
+@functools.lru_cache(maxsize=1024)
+def _comparable_phrase(phrase: str) -> str:
+    """A banned phrase, made comparable once (every example is checked against every phrase)."""
+    return _comparable(phrase)
+
+
 def find_banned(text: str, phrases: list[str]) -> list[str]:
     """Banned phrases in `text`; English phrases only as whole words ('cure' not in 'secure')."""
     haystack = _comparable(text)
     found = []
     for phrase in phrases:
-        needle = _comparable(phrase)
+        needle = _comparable_phrase(phrase)
         start = haystack.find(needle)
         while start != -1:
             end = start + len(needle)
