@@ -277,6 +277,7 @@ class Understanding:
                 topics = (overridden,)
             else:
                 topics = self._with_unkeyworded_questions(topics, standing, clauses, negated)
+            topics = self._without_story_actions(topics, standing)
             band = ANSWER
         elif urgent_word or self._only_thanks(normalised, negations):
             topics, band = (), FALLBACK
@@ -527,6 +528,18 @@ class Understanding:
         }
         kept = [t for t in topics if t in in_asking or t in acting]
         return kept or topics
+
+    def _without_story_actions(
+        self, topics: tuple[TopicScore, ...], matches: list[KeywordMatch]
+    ) -> tuple[TopicScore, ...]:
+        """「她說櫃檯可以分期…想問可以分幾期」: an action named only by story words (櫃檯, 想做,
+        config `intents.story_words`) is part of the story when something else is asked."""
+        actions = set(I.ACTION_TOPICS.values()) - {"greeting"}
+        asked = [t for t in topics if t.topic not in actions]
+        if not asked or len(asked) == len(topics):
+            return topics
+        requested = {m.rule.topic for m in matches if m.rule.keyword not in self.story_words}
+        return tuple(t for t in topics if t.topic not in actions or t.topic in requested)
 
     def _why_is_how_it_works(
         self, topics: list[str], matches: list[KeywordMatch], clauses, negated: set[str]
