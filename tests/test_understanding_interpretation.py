@@ -347,3 +347,30 @@ def test_the_account_admin_mentioned_in_passing_is_no_hand_over(understanding, t
 def test_contact_us_is_the_contact_card_and_contact_me_a_person(understanding, text):
     assert read(understanding, text).answered_topics == ("contact",)
     assert read(understanding, "請聯絡我").intent == "handover"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我媽膝蓋退化很多年了，聽說外泌體對關節有幫助，想問是真的有用嗎？",
+        "齁我膝蓋一直痛 聽說這個對關節不錯是真的嗎",
+    ],
+)
+def test_whether_it_helps_a_condition_is_where_it_is_used_and_what_it_does(understanding, text):
+    assert read(understanding, text).answered_topics == ("applications", "benefits")
+
+
+def test_used_in_a_field_is_not_whether_it_works(understanding):
+    seen = read(understanding, "想請問外泌體真的有用在心血管疾病嗎？")
+    assert seen.answered_topics == ("applications",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "她說櫃檯有配合刷卡分期 但她忘記是幾期了 我最近也想做 想問可以分幾期 有沒有手續費",
+        "我自己是在猶豫要不要做，最怕做了沒效白花錢，所以想問一般大概做幾次會看到明顯差別？",
+    ],
+)
+def test_an_action_told_in_the_story_does_not_act(understanding, text):
+    assert read(understanding, text).intent == "ask"

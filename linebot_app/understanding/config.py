@@ -90,6 +90,7 @@ class UnderstandingConfig(_Strict):
     texts: Texts
     other_treatments: OtherTreatments = OtherTreatments()
     personal_conditions: list[str] = []
+    efficacy_words: list[str] = []
 
 
 def load_understanding_config(config_dir: Path) -> UnderstandingConfig:

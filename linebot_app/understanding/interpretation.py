@@ -43,6 +43,7 @@ MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
 # Cards that are about the clinic, not the treatment: a question about another treatment
 # (「做電波要預約嗎」「你們有做玻尿酸嗎 地址在哪」) keeps them.
+APPLICATIONS, BENEFITS = "applications", "benefits"
 NOT_ABOUT_THE_TREATMENT = frozenset({"booking", "human", "contact", "greeting"})
 # 「為什麼打了皮膚會變好」 asks how it works, whatever the skin or results keyword says.
 WHY_WORDS = ("為什麼", "為甚麼", "為啥", "為何", "怎麼會", "什麼原因", "why", "how come")
@@ -210,6 +211,7 @@ class Understanding:
         treatments = config.other_treatments
         self.other_treatments = WordList(treatments.names)
         self.personal_conditions = WordList(config.personal_conditions)
+        self.efficacy = WordList(config.efficacy_words)
         self.comparisons = WordList(treatments.comparisons)
         self.story_words = frozenset(filter(None, map(normalise, config.intents.story_words)))
         self.comparisons_with_subject = WordList(treatments.comparisons_with_subject)
@@ -278,6 +280,7 @@ class Understanding:
             else:
                 topics = self._with_unkeyworded_questions(topics, standing, clauses, negated)
             topics = self._without_story_actions(topics, standing)
+            topics = self._condition_with_efficacy(topics, standing, normalised, negated)
             band = ANSWER
         elif urgent_word or self._only_thanks(normalised, negations):
             topics, band = (), FALLBACK
@@ -528,6 +531,27 @@ class Understanding:
         }
         kept = [t for t in topics if t in in_asking or t in acting]
         return kept or topics
+
+    def _condition_with_efficacy(
+        self,
+        topics: tuple[TopicScore, ...],
+        matches: list[KeywordMatch],
+        normalised: str,
+        negated: set[str],
+    ) -> tuple[TopicScore, ...]:
+        """「我媽膝蓋退化很多年…聽說外泌體對關節有幫助，是真的有用嗎」: a condition and whether it
+        helps, wherever each stands, is [applications, benefits] (config `efficacy_words`)."""
+        names = [t.topic for t in topics]
+        if not names or not self.efficacy.find(normalised) or negated & {APPLICATIONS, BENEFITS}:
+            return topics
+        if {APPLICATIONS, BENEFITS} <= set(names) or not {APPLICATIONS, BENEFITS} & set(names):
+            return topics
+        if not any(m.rule.topic == APPLICATIONS for m in matches):
+            return topics
+        at = names.index(APPLICATIONS) if APPLICATIONS in names else names.index(BENEFITS)
+        pair = (TopicScore(APPLICATIONS, 1.0, KEYWORD), TopicScore(BENEFITS, 1.0, KEYWORD))
+        rest = [t for t in topics if t.topic not in (APPLICATIONS, BENEFITS)]
+        return (*rest[:at], *pair, *rest[at:])
 
     def _without_story_actions(
         self, topics: tuple[TopicScore, ...], matches: list[KeywordMatch]
