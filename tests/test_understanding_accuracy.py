@@ -42,7 +42,17 @@ SIXTH = DATA / "dev_sixth_messages.yaml"
 SEVENTH = DATA / "dev_seventh_messages.yaml"
 CHECK3 = DATA / "dev_check3_messages.yaml"
 OFFTOPIC = DATA / "dev_offtopic_messages.yaml"
-BLIND = {UNSEEN, FRESH, CHECK, CHECK2, CHECK3}  # scored only: their messages are never shown
+EIGHTH = DATA / "dev_eighth_messages.yaml"
+NINTH = DATA / "dev_ninth_messages.yaml"
+CHECK4 = DATA / "dev_check4_messages.yaml"
+BLIND = {
+    UNSEEN,
+    FRESH,
+    CHECK,
+    CHECK2,
+    CHECK3,
+    CHECK4,
+}  # scored only: their messages are never shown
 SETS = [
     TUNING,
     STORIES,
@@ -55,10 +65,13 @@ SETS = [
     FIFTH,
     SIXTH,
     SEVENTH,
+    EIGHTH,
+    NINTH,
     OFFTOPIC,
     CHECK,
     CHECK2,
     CHECK3,
+    CHECK4,
     UNSEEN,
 ]
 # What was reached (docs/understanding.md), less about a point: a floor, not the goal. The
@@ -78,10 +91,13 @@ REQUIRED = {
     FIFTH: 0.95,
     SIXTH: 0.93,
     SEVENTH: 0.92,
+    EIGHTH: 0.92,
+    NINTH: 0.89,
     OFFTOPIC: 0.91,
     CHECK: 0.90,
     CHECK2: 0.92,
     CHECK3: 0.90,
+    CHECK4: 0.82,
     UNSEEN: 0.87,
 }
 MAX_OFFTOPIC_CARDS = {
@@ -93,6 +109,9 @@ MAX_OFFTOPIC_CARDS = {
     OFFTOPIC: 7,
     CHECK2: 1,
     CHECK3: 1,
+    EIGHTH: 1,
+    NINTH: 2,
+    CHECK4: 2,
     UNSEEN: 4,
 }
 MAX_NEGATED_FIRED = {CHECK2: 1, UNSEEN: 1}

@@ -167,6 +167,8 @@ class _Vocabulary:
     delete_data: WordList
     my_requests_command: WordList
     flow_cancel: WordList  # 取消, 不要了, 算了: the cancel command (a booking's way out)
+    request_status: WordList
+    policy: WordList
     visit: WordList  # 過去, 方便嗎: with a day or hour said, asking to come in
     urgent: UrgentWords
 
@@ -201,6 +203,8 @@ class Understanding:
             delete_data=WordList(commands.delete_data),
             my_requests_command=WordList(commands.my_requests),
             flow_cancel=WordList(commands.cancel),
+            request_status=WordList(words.request_status),
+            policy=WordList(words.policy_words),
             visit=WordList(words.visit),
             urgent=UrgentWords(
                 consultation.urgent_words,
@@ -770,9 +774,13 @@ class Understanding:
             normalised, negations
         ):
             return I.DELETE_DATA
-        if vocabulary.move.asked(normalised, negations) or _moves_to_a_time(normalised):
+        if vocabulary.request_status.asked(normalised, negations):
+            return I.MY_REQUESTS
+        about_the_rules = vocabulary.policy.asked(normalised, negations)
+        moves = vocabulary.move.asked(normalised, negations) or _moves_to_a_time(normalised)
+        if moves and not about_the_rules:
             return I.MOVE
-        if vocabulary.cancel.asked(normalised, negations) or (
+        if (vocabulary.cancel.asked(normalised, negations) and not about_the_rules) or (
             state is not None and vocabulary.flow_cancel.equals(normalised)
         ):
             return I.CANCEL
