@@ -76,43 +76,43 @@ SETS = [
 ]
 # What was reached (docs/understanding.md), less about a point: a floor, not the goal. The
 # held-out set's goal was 92% with no off-topic card and no negated action; it has been scored
-# often (aggregate figures only: 13 times up to the previous session, then at each commit of
-# this one and by every run of this test), last at 87.8% with 4 off-topic cards and 1 negated
+# often (aggregate figures only: at each commit of earlier sessions, three times in the
+# 2026-12-02 evening session and by every run of this test), last at 89.6% with 3 off-topic cards and 1 negated
 # action fired. Reaching the goal by tuning on it would make it one more tuning set.
 REQUIRED = {
-    TUNING: 0.97,
-    STORIES: 0.95,
-    DEV: 0.92,
-    FRESH: 0.90,
-    CHAT: 0.96,
-    THIRD: 0.93,
+    TUNING: 0.98,
+    STORIES: 0.97,
+    DEV: 0.96,
+    FRESH: 0.93,
+    CHAT: 0.98,
+    THIRD: 0.95,
     ACTIONS: 0.95,
-    FOURTH: 0.96,
-    FIFTH: 0.95,
-    SIXTH: 0.93,
-    SEVENTH: 0.92,
-    EIGHTH: 0.92,
-    NINTH: 0.89,
-    OFFTOPIC: 0.91,
-    CHECK: 0.90,
-    CHECK2: 0.92,
-    CHECK3: 0.90,
+    FOURTH: 0.97,
+    FIFTH: 0.96,
+    SIXTH: 0.95,
+    SEVENTH: 0.93,
+    EIGHTH: 0.94,
+    NINTH: 0.91,
+    OFFTOPIC: 0.93,
+    CHECK: 0.92,
+    CHECK2: 0.93,
+    CHECK3: 0.91,
     CHECK4: 0.82,
-    UNSEEN: 0.87,
+    UNSEEN: 0.88,
 }
 MAX_OFFTOPIC_CARDS = {
     CHAT: 1,
     THIRD: 1,
-    ACTIONS: 4,
+    ACTIONS: 3,
     FOURTH: 1,
     SIXTH: 3,
-    OFFTOPIC: 7,
+    OFFTOPIC: 4,
     CHECK2: 1,
     CHECK3: 1,
     EIGHTH: 1,
     NINTH: 2,
     CHECK4: 2,
-    UNSEEN: 4,
+    UNSEEN: 3,
 }
 MAX_NEGATED_FIRED = {CHECK2: 1, UNSEEN: 1}
 
