@@ -77,8 +77,9 @@ SETS = [
 # What was reached (docs/understanding.md), less about a point: a floor, not the goal. The
 # held-out set's goal was 92% with no off-topic card and no negated action; it has been scored
 # often (aggregate figures only: at each commit of earlier sessions, three times in the
-# 2026-12-02 evening session and by every run of this test), last at 89.6% with 3 off-topic cards and 1 negated
-# action fired. Reaching the goal by tuning on it would make it one more tuning set.
+# 2026-12-02 evening session and by every run of this test), last at 89.6% with 3 off-topic
+# cards and 1 negated action fired. Reaching the goal by tuning on it would make it one more
+# tuning set.
 REQUIRED = {
     TUNING: 0.98,
     STORIES: 0.97,
