@@ -374,3 +374,20 @@ def test_used_in_a_field_is_not_whether_it_works(understanding):
 )
 def test_an_action_told_in_the_story_does_not_act(understanding, text):
     assert read(understanding, text).intent == "ask"
+
+
+@pytest.mark.parametrize("text", ["取消預約會收費嗎", "如果遲到的話預約會被取消嗎"])
+def test_a_question_about_the_booking_rules_cancels_or_books_nothing(understanding, text):
+    seen = read(understanding, text)
+    assert seen.intent in ("ask", "offtopic")
+    assert "booking" not in seen.answered_topics
+
+
+def test_how_a_request_stands_is_my_requests_beside_a_cancel_word(understanding):
+    assert read(understanding, "我的預約取消成功了嗎").intent == "my_requests"
+
+
+def test_deleting_my_data_shows_no_card(understanding):
+    seen = read(understanding, "請刪除我的個人資料")
+    assert seen.intent == "delete_data"
+    assert seen.answered_topics == ()

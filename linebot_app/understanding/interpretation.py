@@ -332,8 +332,11 @@ class Understanding:
             topics = (*topics, TopicScore("booking", 1.0, KEYWORD))
         topics = _condition_first(topics)
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
-        if intent == I.URGENT:
+        if intent in (I.URGENT, I.DELETE_DATA):  # 「請刪除我的個人資料」 asks for no card
             topics, band = (), FALLBACK
+        if intent in (I.ASK, I.OFFTOPIC) and any(t.topic == "booking" for t in topics):
+            topics = tuple(t for t in topics if t.topic != "booking")  # not booked: no card
+            band = band if topics else FALLBACK
         if intent in (I.CANCEL, I.MOVE, I.MY_REQUESTS):  # a guess beside a request is noise
             topics = tuple(t for t in topics if t.topic != "booking" and t.source == KEYWORD)
             band = band if topics else FALLBACK
@@ -776,13 +779,15 @@ class Understanding:
             return I.DELETE_DATA
         if vocabulary.request_status.asked(normalised, negations):
             return I.MY_REQUESTS
-        about_the_rules = vocabulary.policy.asked(normalised, negations)
         moves = vocabulary.move.asked(normalised, negations) or _moves_to_a_time(normalised)
-        if moves and not about_the_rules:
+        cancels = vocabulary.cancel.asked(normalised, negations)
+        if (moves or cancels) and vocabulary.policy.asked(normalised, negations):
+            # 「取消預約會收費嗎」: the rules, which no card answers; nothing is booked either
+            answered = [t for t in answered if t != "booking"]
+            return I.ASK if answered else I.OFFTOPIC
+        if moves:
             return I.MOVE
-        if (vocabulary.cancel.asked(normalised, negations) and not about_the_rules) or (
-            state is not None and vocabulary.flow_cancel.equals(normalised)
-        ):
+        if cancels or (state is not None and vocabulary.flow_cancel.equals(normalised)):
             return I.CANCEL
         if vocabulary.my_requests.asked(normalised, negations):
             return I.MY_REQUESTS
