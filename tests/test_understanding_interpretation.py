@@ -391,3 +391,8 @@ def test_deleting_my_data_shows_no_card(understanding):
     seen = read(understanding, "請刪除我的個人資料")
     assert seen.intent == "delete_data"
     assert seen.answered_topics == ()
+
+
+def test_a_comparison_asked_after_a_story_answers_the_comparison_only(understanding):
+    text = "之前做過PRP，覺得效果還好，朋友推薦我試外泌體。外泌體跟PRP到底差在哪？"
+    assert read(understanding, text).answered_topics == ("what",)

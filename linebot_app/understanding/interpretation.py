@@ -436,6 +436,10 @@ class Understanding:
         keyworded = [m for m in matches if m.rule.topic and m.rule.tier != Tier.LAST_RESORT]
         if any(clause[0] <= m.start < clause[1] for m in keyworded):
             return topics
+        asking = _asking_clauses(clauses)
+        asked = {m.rule.topic for m in keyworded if any(a <= m.start < b for a, b in asking)}
+        # 「之前做過PRP，覺得效果還好…外泌體跟PRP到底差在哪？」: the story's 效果 is no question
+        topics = tuple(t for t in topics if t.source != KEYWORD or t.topic in asked)
         before = {m.rule.topic for m in keyworded if m.start < clause[0]}
         at = sum(1 for t in topics if t.topic in before)
         return (*topics[:at], TopicScore(compared, 1.0, KEYWORD), *topics[at:])
