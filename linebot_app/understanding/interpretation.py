@@ -585,17 +585,15 @@ class Understanding:
             return topics
         text = clauses.normalised
         # 「靠什麼機制讓皮膚變好」: a clause naming how it works explains the skin words in it too
+        # (not those of another item it lists: 「是什麼、怎麼作用、效果多久」)
+        bounds = _clauses(clauses, by_item=True)
         how = {
             b
-            for b in _clauses(clauses)
+            for b in bounds
             for m in matches
             if m.rule.topic == "mechanism" and b[0] <= m.start < b[1]
         }
-        why = [
-            b
-            for b in _clauses(clauses)
-            if b in how or any(w in text[b[0] : b[1]] for w in WHY_WORDS)
-        ]
+        why = [b for b in bounds if b in how or any(w in text[b[0] : b[1]] for w in WHY_WORDS)]
         if not why:
             return topics
         explained = {
@@ -884,8 +882,10 @@ def _clause_at(bounds: list[tuple[int, int]], position: int) -> tuple[int, int]:
     return next(b for b in bounds if b[0] <= position < b[1])
 
 
-def _clauses(clauses) -> list[tuple[int, int]]:
-    cuts = sorted(b for b in clauses.breaks if 0 < b < len(clauses.normalised))
+def _clauses(clauses, by_item: bool = False) -> list[tuple[int, int]]:
+    """The clauses' (start, end); `by_item`: each thing a clause lists (、) on its own."""
+    parts = clauses.breaks | clauses.items if by_item else clauses.breaks
+    cuts = sorted(b for b in parts if 0 < b < len(clauses.normalised))
     edges = [0, *cuts, len(clauses.normalised)]
     return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b > a]
 

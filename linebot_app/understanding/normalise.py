@@ -84,11 +84,13 @@ def fold(text: str) -> str:
 @dataclass(frozen=True)
 class Clauses:
     """A normalised text and where its clauses end: offsets where punctuation or spacing was
-    dropped (`breaks`), and those of them that were a question mark (`questions`)."""
+    dropped (`breaks`), and those of them that were a question mark (`questions`); `items`:
+    where an enumeration comma (、) parted the things one clause lists."""
 
     normalised: str
     breaks: frozenset[int]
     questions: frozenset[int]
+    items: frozenset[int] = frozenset()
 
 
 _QUESTION_MARKS = frozenset("?？")
@@ -102,6 +104,7 @@ def normalise_with_breaks(text: str) -> Clauses:
     out: list[str] = []
     breaks: set[int] = set()
     questions: set[int] = set()
+    items: set[int] = set()
     gap = question = punctuated = False
     for char in text:
         if unicodedata.category(char)[0] in "LN":
@@ -116,7 +119,7 @@ def normalise_with_breaks(text: str) -> Clauses:
             out.append(char)
             gap = question = punctuated = False
         elif char in _LIST_MARKS:  # 「價錢、地址跟電話」: one clause listing things
-            continue
+            items.add(len(out))
         elif char not in "'’":  # don't, I'm: one word
             gap = True
             punctuated = punctuated or not char.isspace()
@@ -125,7 +128,7 @@ def normalise_with_breaks(text: str) -> Clauses:
         questions.add(len(out))
     normalised = "".join(out)
     breaks |= _joining_words(normalised)
-    return Clauses(normalised, frozenset(breaks), frozenset(questions))
+    return Clauses(normalised, frozenset(breaks), frozenset(questions), frozenset(items))
 
 
 # Words that start the next question without punctuation (「打完多久可以化妝另外效果多久出來」,
