@@ -115,6 +115,25 @@ def _on_boundaries(text: str, start: int, end: int, word: str) -> bool:
     return True
 
 
+# 「把我留的電話跟名字刪掉」「我的资料帮我删了吧」「please delete my personal info」: a verb that
+# deletes and what the clinic keeps of the patient, in either order, close together. A booking
+# is not data (刪除預約 cancels it).
+_DATA = r"(?:個人)?(?:資料|個資|信息|資訊|電話|手機號碼|號碼|名字|姓名|紀錄)"
+_DELETE = r"(?:刪除|刪掉|刪了|刪|移除|清除|清掉)(?!重)"
+DELETE_DATA_REQUEST = re.compile(
+    rf"{_DATA}.{{0,6}}?{_DELETE}|{_DELETE}.{{0,6}}?{_DATA}"
+    r"|\b(?:delete|remove|erase|wipe)\b.{0,20}?\b(?:data|info|information|details|number|records?)\b"
+)
+
+
+def asks_to_delete_data(text: str, negations: tuple[NegatedSpan, ...]) -> bool:
+    """Whether `text` (normalised) asks to delete the patient's data, not negated."""
+    return any(
+        not any(span.covers(found.start(), found.end()) for span in negations)
+        for found in DELETE_DATA_REQUEST.finditer(text)
+    )
+
+
 # Degree words that may sit between a not-urgent word and the urgent one (不是很緊急).
 NOT_URGENT_FILLERS = (
     "",

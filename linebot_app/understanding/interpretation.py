@@ -775,8 +775,10 @@ class Understanding:
         answered = [t.topic for t in topics] if band == ANSWER else []
         if urgent_word:
             return I.URGENT
-        if vocabulary.delete_data.equals(normalised) or vocabulary.delete_data.asked(
-            normalised, negations
+        if (
+            vocabulary.delete_data.equals(normalised)
+            or vocabulary.delete_data.asked(normalised, negations)
+            or I.asks_to_delete_data(normalised, negations)
         ):
             return I.DELETE_DATA
         if vocabulary.request_status.asked(normalised, negations):

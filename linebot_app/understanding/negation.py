@@ -60,6 +60,7 @@ FORWARD_CUES = (
     "晚點再",
     "下次再",
     "不找",
+    "不問",
     "沒要",
     "不是",
     "別再",
@@ -141,6 +142,9 @@ CONTRAST = (
     "thanks",
     "thank",
 )
+# Cues that are one character before an action (「我不預約」「免轉人工」; 不 and 免 alone negate
+# too much: 不錯, 免費) and an action put off until something happens (「等我發薪水再來預約」).
+ACTION_CUES = re.compile(r"[不免](?=預約|約診|約|轉|找|幫我|打給)|等[^再,]{1,8}?再來?")
 QUESTION_PARTICLES = ("嗎", "呢", "嘛", "麼")
 _A_NOT_A = re.compile(r"(.)不\1")
 
@@ -211,7 +215,7 @@ _ENGLISH_CUES = re.compile(r"\b(no|not|dont|do not|never|later)\b")
 
 def _may_negate(text: str) -> bool:
     """Cheap pre-check: most messages hold no cue character at all."""
-    if not _CUE_STARTS.isdisjoint(text):
+    if not _CUE_STARTS.isdisjoint(text) or "免" in text or "等" in text:
         return True
     return bool(_ENGLISH_CUES.search(text))
 
@@ -243,6 +247,12 @@ def negated_spans(clauses: Clauses) -> tuple[NegatedSpan, ...]:
                 end = _scope_end(text, scope_start, hi, cue.isascii())
                 if end > scope_start:
                     spans.append(NegatedSpan(cue, scope_start, end, question))
+        for found in ACTION_CUES.finditer(text, lo, hi):
+            if any(taken[found.start() - lo : found.end() - lo]):
+                continue
+            end = _scope_end(text, found.end(), hi)
+            if end > found.end():
+                spans.append(NegatedSpan(found.group(), found.end(), end, question))
     spans.extend(_spans_across_a_soft_break(clauses, spans, forward))
     return tuple(sorted(spans, key=lambda s: s.start))
 
