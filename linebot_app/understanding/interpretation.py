@@ -265,13 +265,27 @@ class Understanding:
         entities = self._entities(text, now)
         if entities.phone:
             keyword_topics = self._without_phone_words(keyword_topics, standing)
-        asked = {m.rule.topic for m in standing if m.rule.topic}
+        # 「我要找專人，不要機器人」: asked as well as negated; an action only where a clause asks
+        # (「我不需要轉真人…你們的客服都很忙吧。想問…」 remarks on 客服, it asks for no one)
+        asked = {
+            m.rule.topic
+            for m in standing
+            if m.rule.topic
+            and (
+                m.rule.topic not in negated_topics
+                or m.rule.topic not in I.ACTION_TOPICS.values()
+                or _clause_at(_clauses(clauses), m.start) in _asking_clauses(clauses)
+            )
+        }
         negated = (negated_topics - asked) | self._negated_intents(normalised, negations)
         for intent, topic in I.ACTION_TOPICS.items():
             if topic in negated:
                 negated.add(intent)
-            if topic in asked:  # 「我要找專人，不要機器人」: asked as well as negated
+            if topic in asked:
                 negated.discard(intent)
+        keyword_topics = [
+            t for t in keyword_topics if t not in negated or t not in I.ACTION_TOPICS.values()
+        ]
         if urgent_word or self._only_thanks(normalised, negations):
             keyword_topics = []
         if keyword_topics:
@@ -633,6 +647,8 @@ class Understanding:
                 continue
             if (start, end) not in asking:  # 「有看到說外泌體可以改善掉髮」 reports, not asks
                 continue
+            if _is_tag_question(text):  # 「…醬可以ㄇ」 asks about the clause before it
+                continue
             best = self.model.predict(text)[0]
             if (
                 best.label in self.topics
@@ -904,6 +920,14 @@ def _is_asking(text: str, bounds: tuple[int, int], clauses, strongly: bool = Fal
     return not strongly and bool(ENGLISH_WISH.search(text))
 
 
+# 「…醬可以ㄇ」「…這樣可以嗎」: a clause asking only whether what was just said is all right
+TAG_QUESTION = re.compile(r"(?:那|那這樣|這樣|醬|這)?(?:可以|可|行|好|ok|方便)(?:嗎|ㄇ|嘛|不|呢)?")
+
+
+def _is_tag_question(text: str) -> bool:
+    return TAG_QUESTION.fullmatch(text) is not None
+
+
 def _asking_clauses(clauses) -> list[tuple[int, int]]:
     """The clauses that ask. A request word alone (可以, 想, 要) counts only when no clause
     asks outright: in 「最近看到外泌體說可以修復皮膚，…可以說明一下它是怎麼讓細胞修復的嗎？」 the
@@ -912,7 +936,11 @@ def _asking_clauses(clauses) -> list[tuple[int, int]]:
     text = clauses.normalised
     strong = [b for b in bounds if _is_asking(text[b[0] : b[1]], b, clauses, strongly=True)]
     # 「想約下週四早上去諮詢，可以嗎？」: a tag question asks what the clause before it said
-    tags = [bounds[i - 1] for i, b in enumerate(bounds) if i and b in strong and b[1] - b[0] <= 3]
+    tags = [
+        bounds[i - 1]
+        for i, b in enumerate(bounds)
+        if i and b in strong and (b[1] - b[0] <= 3 or _is_tag_question(text[b[0] : b[1]]))
+    ]
     strong = sorted(set(strong) | set(tags))
     return strong or [b for b in bounds if _is_asking(text[b[0] : b[1]], b, clauses)]
 
