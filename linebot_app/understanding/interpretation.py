@@ -610,11 +610,16 @@ class Understanding:
         why = [b for b in bounds if b in how or any(w in text[b[0] : b[1]] for w in WHY_WORDS)]
         if not why:
             return topics
+        # the story's skin words (「我皮膚偏乾…它是靠什麼原理讓皮膚變好的？」) ask nothing
+        whole = _clauses(clauses)
+        asking = set(_asking_clauses(clauses))
+        asked = [m for m in matches if _clause_at(whole, m.start) in asking] or matches
         explained = {
             topic
             for topic in topics
             if topic in WHY_EXPLAINS
-            and all(any(a <= m.start < b for a, b in why) for m in matches if m.rule.topic == topic)
+            and all(any(a <= m.start < b for a, b in why) for m in asked if m.rule.topic == topic)
+            and any(m.rule.topic == topic for m in asked)
         }
         if not explained:
             return topics
