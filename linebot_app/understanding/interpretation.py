@@ -327,11 +327,13 @@ class Understanding:
         elif self._own_condition(normalised, negations):
             # what the condition is treated with is still asked (「我媽媽有糖尿病，傷口一直好不
             # 了，可以用在這種傷口嗎」): a keyword of the applications card stays
+            # (in a clause that asks: 「…下巴一直冒痘…想問孕婦可以打嗎？」 the acne is the story)
+            treated = self._asked_in_a_clause("applications", standing, clauses)
             topics = tuple(
                 t
                 for t in topics
                 if t.topic in NOT_ABOUT_THE_TREATMENT
-                or (t.topic == "applications" and t.source == KEYWORD)
+                or (t.topic == "applications" and t.source == KEYWORD and treated)
             )
             band, beyond = (band, None) if topics else (FALLBACK, OWN_CONDITION)
         if band != ANSWER and self._offers_a_visit(normalised, negations, entities, negated):
@@ -409,6 +411,15 @@ class Understanding:
         if not self.personal_conditions.asked(normalised, negations):
             return False
         return bool(FIRST_PERSON.search(normalised))
+
+    @staticmethod
+    def _asked_in_a_clause(topic: str, matches: list[KeywordMatch], clauses) -> bool:
+        """A keyword of `topic` stands in a clause that asks (any, when no clause asks)."""
+        whole = _clauses(clauses)
+        asking = set(_asking_clauses(clauses)) or set(whole)
+        return any(
+            m.rule.topic == topic and _clause_at(whole, m.start) in asking for m in matches
+        )
 
     def _compared_treatment(self, normalised: str) -> str | None:
         """「它跟玻尿酸差在哪」「跟電波比起來呢」: one other treatment and a comparison word compare
