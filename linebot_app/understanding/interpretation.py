@@ -318,7 +318,7 @@ class Understanding:
         compared = self._compared_treatment(normalised)
         beyond = None
         if compared and not any(t.source == KEYWORD for t in topics):
-            topics, band = (TopicScore(compared, 1.0, KEYWORD),), ANSWER
+            topics, band = self._comparison_beside_questions(compared, clauses, negated), ANSWER
         elif compared and band == ANSWER and compared not in {t.topic for t in topics}:
             topics = self._with_comparison(topics, compared, standing, clauses)
         elif not compared and self._about_another_treatment(normalised, clauses):
@@ -417,9 +417,7 @@ class Understanding:
         """A keyword of `topic` stands in a clause that asks (any, when no clause asks)."""
         whole = _clauses(clauses)
         asking = set(_asking_clauses(clauses)) or set(whole)
-        return any(
-            m.rule.topic == topic and _clause_at(whole, m.start) in asking for m in matches
-        )
+        return any(m.rule.topic == topic and _clause_at(whole, m.start) in asking for m in matches)
 
     def _compared_treatment(self, normalised: str) -> str | None:
         """「它跟玻尿酸差在哪」「跟電波比起來呢」: one other treatment and a comparison word compare
@@ -438,6 +436,42 @@ class Understanding:
         ):
             return topic
         return None
+
+    def _comparison_beside_questions(
+        self, compared: str, clauses, negated: set[str]
+    ) -> tuple[TopicScore, ...]:
+        """「外泌體跟PRP哪個好？打完會紅嗎？」 with no topic keyword: the comparison card, and the
+        classifier's topic of each other clause that asks, when it is confident."""
+        normalised = clauses.normalised
+        comparing = [
+            *self.other_treatments.find(normalised),
+            *self.comparisons.find(normalised),
+            *self.comparisons_with_subject.find(normalised),
+        ]
+        result = [TopicScore(compared, 1.0, KEYWORD)]
+        at = None
+        for start, end in _asking_clauses(clauses):
+            if any(start <= hit.start < end for hit in comparing):
+                at = len(result) - 1 if at is None else at
+                continue
+            text = normalised[start:end]
+            if self.model is None or len(text) < MIN_CLAUSE or _is_tag_question(text):
+                continue
+            best = self.model.predict(text)[0]
+            if (
+                best.label in self.topics
+                and best.label not in UNGUESSED
+                and best.label not in negated
+                and best.label != compared
+                and best.probability >= self.config.thresholds.answer
+            ):
+                if at is None:  # asked before the comparison
+                    result.insert(
+                        len(result) - 1, TopicScore(best.label, best.probability, CLASSIFIER)
+                    )
+                else:
+                    result.append(TopicScore(best.label, best.probability, CLASSIFIER))
+        return tuple(dict.fromkeys(result))
 
     def _with_comparison(
         self, topics: tuple[TopicScore, ...], compared: str, matches, clauses
