@@ -348,6 +348,10 @@ class Understanding:
             topics = (*topics, TopicScore("booking", 1.0, KEYWORD))
         topics = _condition_first(topics)
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
+        if intent in (I.ASK, I.OFFTOPIC) and self._asks_the_rules(normalised, negations):
+            # 「取消預約要收費嗎」: the fee is the booking rules', not the treatment's price
+            topics = tuple(t for t in topics if t.topic != "price")
+            band, intent = (band, intent) if topics else (FALLBACK, I.OFFTOPIC)
         if intent in (I.URGENT, I.DELETE_DATA):  # 「請刪除我的個人資料」 asks for no card
             topics, band = (), FALLBACK
         if intent in (I.ASK, I.OFFTOPIC) and any(t.topic == "booking" for t in topics):
@@ -851,7 +855,7 @@ class Understanding:
             return I.MY_REQUESTS
         moves = vocabulary.move.asked(normalised, negations) or _moves_to_a_time(normalised)
         cancels = vocabulary.cancel.asked(normalised, negations)
-        if (moves or cancels) and vocabulary.policy.asked(normalised, negations):
+        if self._asks_the_rules(normalised, negations):
             # 「取消預約會收費嗎」: the rules, which no card answers; nothing is booked either
             answered = [t for t in answered if t != "booking"]
             return I.ASK if answered else I.OFFTOPIC
@@ -872,6 +876,16 @@ class Understanding:
         if answered or band == CLARIFY:
             return I.ASK
         return I.OFFTOPIC
+
+    def _asks_the_rules(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> bool:
+        """「取消預約會收費嗎」「如果遲到會被取消嗎」: a cancel or move word beside a rule word."""
+        vocabulary = self.vocabulary
+        changes = (
+            vocabulary.move.asked(normalised, negations)
+            or _moves_to_a_time(normalised)
+            or vocabulary.cancel.asked(normalised, negations)
+        )
+        return bool(changes) and bool(vocabulary.policy.asked(normalised, negations))
 
     def _entities(self, text: str, now: dt.datetime) -> Entities:
         digits = sum(c.isdigit() for c in text)
