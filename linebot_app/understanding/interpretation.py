@@ -41,6 +41,8 @@ MIN_DIGITS_FOR_PHONE = 7
 THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
 MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+# An asking clause the classifier reads as chat this surely leaves the story's keywords unasked.
+STORY_ONLY_OFFTOPIC = 0.55
 # Cards that are about the clinic, not the treatment: a question about another treatment
 # (「做電波要預約嗎」「你們有做玻尿酸嗎 地址在哪」) keeps them.
 APPLICATIONS, BENEFITS = "applications", "benefits"
@@ -299,7 +301,7 @@ class Understanding:
                 topics = self._with_unkeyworded_questions(topics, standing, clauses, negated)
             topics = self._without_story_actions(topics, standing)
             topics = self._condition_with_efficacy(topics, standing, normalised, negated)
-            band = ANSWER
+            band = ANSWER if topics else FALLBACK
         elif urgent_word or self._only_thanks(normalised, negations):
             topics, band = (), FALLBACK
         else:
@@ -692,7 +694,7 @@ class Understanding:
             return topics
         placed = [(m.start, TopicScore(m.rule.topic, 1.0, KEYWORD)) for m in matches]
         asking = _asking_clauses(clauses)
-        added = False
+        added = chat = False
         for start, end in _clauses(clauses):
             text = clauses.normalised[start:end]
             if len(text) < MIN_CLAUSE or any(
@@ -712,6 +714,20 @@ class Understanding:
             ):
                 placed.append((start, TopicScore(best.label, best.probability, CLASSIFIER)))
                 added = True
+            chat = chat or (best.label == OFFTOPIC and best.probability >= STORY_ONLY_OFFTOPIC)
+        if not added and chat:
+            # 「我上個月打了外泌體，效果很好。想問打完多久可以去做臉？」: the story's 效果 is no
+            # question, and what is asked no card answers
+            return tuple(
+                t
+                for t in topics
+                if t.topic in I.ACTION_TOPICS.values()
+                or any(
+                    _clause_at(_clauses(clauses), m.start) in asking
+                    for m in matches
+                    if m.rule.topic == t.topic
+                )
+            )
         if not added:
             return topics
         kept = {t.topic for t in topics}
