@@ -41,6 +41,9 @@ MIN_DIGITS_FOR_PHONE = 7
 THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
 MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+# The classifier this sure that a whole message is chat outweighs a short word in passing or
+# one clause read alone.
+SURELY_CHAT = 0.85
 # An asking clause the classifier reads as chat this surely leaves the story's keywords unasked.
 STORY_ONLY_OFFTOPIC = 0.55
 # Cards that are about the clinic, not the treatment: a question about another treatment
@@ -290,6 +293,8 @@ class Understanding:
         ]
         if urgent_word or self._only_thanks(normalised, negations):
             keyword_topics = []
+        if keyword_topics and self._chat_with_a_word(keyword_topics, standing, clauses):
+            keyword_topics = []  # 「看到你們的廣告了 那個模特兒皮膚好好」
         if keyword_topics:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             keyword_topics = self._why_is_how_it_works(keyword_topics, standing, clauses, negated)
@@ -314,7 +319,7 @@ class Understanding:
                 topics, band = asked_in_clauses, ANSWER
             else:
                 topics, band = self._classify(normalised, negations, negated, ignored)
-                if band != ANSWER and asked_in_clauses:
+                if band != ANSWER and asked_in_clauses and not self._surely_chat(normalised):
                     # a long story dilutes the question: its asking clause, read alone, is clear
                     topics, band = asked_in_clauses, ANSWER
         compared = self._compared_treatment(normalised)
@@ -580,6 +585,23 @@ class Understanding:
         covered |= {i for s in negations for i in range(s.start, s.end)}
         rest = [c for i, c in enumerate(normalised) if i not in covered and c not in THANKS_FILLER]
         return len(rest) <= MAX_THANKS_REST
+
+    def _surely_chat(self, text: str) -> bool:
+        """The classifier is `SURELY_CHAT` sure the whole message is chat (or no card's)."""
+        if self.model is None:
+            return False
+        best = self.model.predict(text)[0]
+        return best.label == OFFTOPIC and best.probability >= SURELY_CHAT
+
+    def _chat_with_a_word(self, topics: list[str], matches: list[KeywordMatch], clauses) -> bool:
+        """Nothing asked, only short topic words in passing (皮膚, 效果), and the classifier sure
+        it is chat: 「剛剛看了一部韓劇 效果特效超誇張 好好笑」 gets no card."""
+        if any(t in I.ACTION_TOPICS.values() for t in topics) or _asking_clauses(clauses):
+            return False
+        topical = [m for m in matches if m.rule.topic and m.rule.tier != Tier.LAST_RESORT]
+        if any(len(m.rule.keyword) > SHORT_KEYWORD for m in topical):
+            return False
+        return self._surely_chat(clauses.normalised)
 
     def _without_context_topics(
         self, topics: list[str], matches: list[KeywordMatch], clauses
