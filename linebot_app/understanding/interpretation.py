@@ -41,6 +41,8 @@ MIN_DIGITS_FOR_PHONE = 7
 THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
 MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+# Words that ask someone to do something even without a question word (小編幫我看一下).
+REQUEST_HINTS = ("幫", "找", "回", "聯絡", "聯繫", "問", "在嗎", "在不在", "help", "talk", "speak")
 # The classifier this sure that a whole message is chat outweighs a short word in passing or
 # one clause read alone.
 SURELY_CHAT = 0.85
@@ -304,7 +306,7 @@ class Understanding:
                 topics = (overridden,)
             else:
                 topics = self._with_unkeyworded_questions(topics, standing, clauses, negated)
-            topics = self._without_story_actions(topics, standing)
+            topics = self._without_story_actions(topics, standing, clauses)
             topics = self._condition_with_efficacy(topics, standing, normalised, negated)
             band = ANSWER if topics else FALLBACK
         elif urgent_word or self._only_thanks(normalised, negations):
@@ -652,16 +654,29 @@ class Understanding:
         return (*rest[:at], *pair, *rest[at:])
 
     def _without_story_actions(
-        self, topics: tuple[TopicScore, ...], matches: list[KeywordMatch]
+        self, topics: tuple[TopicScore, ...], matches: list[KeywordMatch], clauses
     ) -> tuple[TopicScore, ...]:
         """「她說櫃檯可以分期…想問可以分幾期」: an action named only by story words (櫃檯, 想做,
         config `intents.story_words`) is part of the story when something else is asked."""
         actions = set(I.ACTION_TOPICS.values()) - {"greeting"}
         asked = [t for t in topics if t.topic not in actions]
+        if not asked and self._remarked_on(matches, clauses):
+            return ()  # 「你們診所的小編好可愛 今天也辛苦了」: a remark, no request
         if not asked or len(asked) == len(topics):
             return topics
         requested = {m.rule.topic for m in matches if m.rule.keyword not in self.story_words}
         return tuple(t for t in topics if t.topic not in actions or t.topic in requested)
+
+    def _remarked_on(self, matches: list[KeywordMatch], clauses) -> bool:
+        """Only story words (小編, 櫃檯) name the action, in a message that neither asks nor
+        requests anything and says more than the word."""
+        named = [m for m in matches if m.rule.topic]
+        if not named or any(m.rule.keyword not in self.story_words for m in named):
+            return False
+        text = clauses.normalised
+        if _asking_clauses(clauses) or any(w in text for w in REQUEST_HINTS):
+            return False
+        return len(text) > max(m.end - m.start for m in named) + 2
 
     def _why_is_how_it_works(
         self, topics: list[str], matches: list[KeywordMatch], clauses, negated: set[str]
