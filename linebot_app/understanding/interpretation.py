@@ -367,7 +367,9 @@ class Understanding:
             topics = tuple(t for t in topics if t.topic != "booking")  # not booked: no card
             band = band if topics else FALLBACK
         if intent in (I.CANCEL, I.MOVE, I.MY_REQUESTS):  # a guess beside a request is noise
-            topics = tuple(t for t in topics if t.topic != "booking" and t.source == KEYWORD)
+            topics = tuple(  # (and 「預約有排進去嗎 都沒人回我」 shows the request, no hand-over)
+                t for t in topics if t.topic not in ("booking", "human") and t.source == KEYWORD
+            )
             band = band if topics else FALLBACK
         if band == ANSWER or intent not in (I.ASK, I.OFFTOPIC):
             beyond = None
@@ -660,12 +662,25 @@ class Understanding:
         config `intents.story_words`) is part of the story when something else is asked."""
         actions = set(I.ACTION_TOPICS.values()) - {"greeting"}
         asked = [t for t in topics if t.topic not in actions]
-        if not asked and self._remarked_on(matches, clauses):
+        if not asked and (
+            self._remarked_on(matches, clauses) or self._told_beside_a_question(matches, clauses)
+        ):
             return ()  # 「你們診所的小編好可愛 今天也辛苦了」: a remark, no request
         if not asked or len(asked) == len(topics):
             return topics
         requested = {m.rule.topic for m in matches if m.rule.keyword not in self.story_words}
         return tuple(t for t in topics if t.topic not in actions or t.topic in requested)
+
+    def _told_beside_a_question(self, matches: list[KeywordMatch], clauses) -> bool:
+        """「…她看我打完效果不錯也很想打外泌體。這樣打會有影響嗎？」: story words name the action
+        in a clause that asks nothing, and another clause asks (what no card answers)."""
+        named = [m for m in matches if m.rule.topic in I.ACTION_TOPICS.values()]
+        if not named or any(m.rule.keyword not in self.story_words for m in named):
+            return False
+        whole = _clauses(clauses)
+        asking = _asking_clauses(clauses)
+        own = {_clause_at(whole, m.start) for m in named}
+        return bool(asking) and not own & set(asking)
 
     def _remarked_on(self, matches: list[KeywordMatch], clauses) -> bool:
         """Only story words (小編, 櫃檯) name the action, in a message that neither asks nor
