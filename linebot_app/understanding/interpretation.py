@@ -41,6 +41,8 @@ MIN_DIGITS_FOR_PHONE = 7
 THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
 MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+# 「哪個效果好」「which one works better」: weighing the two things just compared.
+WHICH_ONE = re.compile(r"哪個|哪一個|哪種|哪一種|哪款|\bwhich\b")
 # Words that ask someone to do something even without a question word (小編幫我看一下).
 REQUEST_HINTS = ("幫", "找", "回", "聯絡", "聯繫", "問", "在嗎", "在不在", "help", "talk", "speak")
 # The classifier this sure that a whole message is chat outweighs a short word in passing or
@@ -328,8 +330,8 @@ class Understanding:
         beyond = None
         if compared and not any(t.source == KEYWORD for t in topics):
             topics, band = self._comparison_beside_questions(compared, clauses, negated), ANSWER
-        elif compared and band == ANSWER and compared not in {t.topic for t in topics}:
-            topics = self._with_comparison(topics, compared, standing, clauses)
+        elif compared and band == ANSWER:
+            topics = self._with_comparison(topics, compared, standing, clauses, negations)
         elif not compared and self._about_another_treatment(normalised, clauses):
             topics = tuple(t for t in topics if t.topic in NOT_ABOUT_THE_TREATMENT)
             band, beyond = (band, None) if topics else (FALLBACK, OTHER_TREATMENT)
@@ -489,18 +491,33 @@ class Understanding:
         return tuple(dict.fromkeys(result))
 
     def _with_comparison(
-        self, topics: tuple[TopicScore, ...], compared: str, matches, clauses
+        self,
+        topics: tuple[TopicScore, ...],
+        compared: str,
+        matches,
+        clauses,
+        negations: tuple[NegatedSpan, ...],
     ) -> tuple[TopicScore, ...]:
         """「外泌體跟PRP差在哪 哪個比較貴」: the comparison's clause, with no topic keyword of its
         own, asks the comparison card, in its place among the others."""
         normalised = clauses.normalised
         named = self.other_treatments.find(normalised)
-        words = self.comparisons.find(normalised) + self.comparisons_with_subject.find(normalised)
+        words = [  # 「我不是要比較PRP」 compares nothing
+            w
+            for w in self.comparisons.find(normalised, negations)
+            + self.comparisons_with_subject.find(normalised, negations)
+            if not w.negated
+        ]
+        whole = _clauses(clauses)
+        asking = _asking_clauses(clauses)
+        # 「外泌體跟皮秒比起來，哪個對毛孔比較好？」: the comparison, asked in the clause after it
+        leading = [whole[i - 1] for i, b in enumerate(whole) if i and b in asking]
         clause = next(
             (
                 b
-                for b in _asking_clauses(clauses)
-                if any(b[0] <= h.start < b[1] for h in named)
+                for b in whole
+                if (b in asking or b in leading)
+                and any(b[0] <= h.start < b[1] for h in named)
                 and any(b[0] <= w.start < b[1] for w in words)
             ),
             None,
@@ -510,10 +527,22 @@ class Understanding:
         keyworded = [m for m in matches if m.rule.topic and m.rule.tier != Tier.LAST_RESORT]
         if any(clause[0] <= m.start < clause[1] for m in keyworded):
             return topics
-        asking = _asking_clauses(clauses)
+        # 「…有啥區別？哪個效果更好？」: which of the two does better goes on comparing them
+        which = [
+            b
+            for i, b in enumerate(whole)
+            if i and whole[i - 1] == clause and WHICH_ONE.search(normalised[b[0] : b[1]])
+        ]
+        keyworded = [
+            m
+            for m in keyworded
+            if not (m.rule.topic in WHY_EXPLAINS and any(a <= m.start < e for a, e in which))
+        ]
         asked = {m.rule.topic for m in keyworded if any(a <= m.start < b for a, b in asking)}
         # 「之前做過PRP，覺得效果還好…外泌體跟PRP到底差在哪？」: the story's 效果 is no question
         topics = tuple(t for t in topics if t.source != KEYWORD or t.topic in asked)
+        if compared in {t.topic for t in topics}:
+            return topics
         before = {m.rule.topic for m in keyworded if m.start < clause[0]}
         at = sum(1 for t in topics if t.topic in before)
         return (*topics[:at], TopicScore(compared, 1.0, KEYWORD), *topics[at:])
