@@ -302,6 +302,7 @@ class Understanding:
         if keyword_topics:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             keyword_topics = self._why_is_how_it_works(keyword_topics, standing, clauses, negated)
+            keyword_topics = _future_uses(keyword_topics, standing, clauses)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
             overridden = self._second_opinion(keyword_topics, standing, matches, clauses, negations)
             if overridden:
@@ -989,6 +990,19 @@ class Understanding:
         return read_entities(
             text, now, self.tz, self.service_words, with_phone=digits >= MIN_DIGITS_FOR_PHONE
         )
+
+
+def _future_uses(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
+    """「外泌體未來還有哪些可能的應用」「未來會有更多用途嗎」: uses to come are the future card's;
+    an applications keyword only in clauses that name the future gives no card of its own."""
+    if "future" not in topics or APPLICATIONS not in topics:
+        return topics
+    whole = _clauses(clauses)
+    future = {_clause_at(whole, m.start) for m in matches if m.rule.topic == "future"}
+    uses = [_clause_at(whole, m.start) for m in matches if m.rule.topic == APPLICATIONS]
+    if all(clause in future for clause in uses):
+        return [t for t in topics if t != APPLICATIONS]
+    return topics
 
 
 def _without_spans(normalised: str, spans: list[tuple[int, int]]) -> str:
