@@ -348,7 +348,9 @@ class Understanding:
                 or (t.topic == "applications" and t.source == KEYWORD and treated)
             )
             band, beyond = (band, None) if topics else (FALLBACK, OWN_CONDITION)
-        if band != ANSWER and self._offers_a_visit(normalised, negations, entities, negated):
+        if band != ANSWER and self._offers_a_visit(
+            normalised, negations, entities, negated, clauses
+        ):
             topics, band = (TopicScore("booking", 1.0, KEYWORD),), ANSWER
         elif (
             band == ANSWER
@@ -576,10 +578,11 @@ class Understanding:
         negations: tuple[NegatedSpan, ...],
         entities: Entities,
         negated: set[str],
+        clauses,
     ) -> bool:
         """Nothing else asked, and a day or hour given with a way of asking to come in (可以
         過去嗎, 方便嗎) or with the patient's name or phone: they want an appointment."""
-        if I.BOOK in negated or not entities.when:
+        if I.BOOK in negated or not entities.when or _when_asks_the_hours(normalised, clauses):
             return False
         return bool(
             entities.phone or entities.name or self.vocabulary.visit.asked(normalised, negations)
@@ -588,7 +591,7 @@ class Understanding:
     def _visit_asked_alone(self, normalised, negations, clauses, matches) -> bool:
         """A way of asking to come in (方便嗎, 可以過去嗎) in a clause no topic keyword is in."""
         hit = self.vocabulary.visit.asked(normalised, negations)
-        if hit is None:
+        if hit is None or _when_asks_the_hours(normalised, clauses):
             return False
         start, end = _clause_at(_clauses(clauses), hit.start)
         return not any(
@@ -990,6 +993,22 @@ class Understanding:
         return read_entities(
             text, now, self.tz, self.service_words, with_phone=digits >= MIN_DIGITS_FOR_PHONE
         )
+
+
+# A day said in a question about the opening hours (「請問你們週日有開嗎」) is when the clinic is
+# open, not when the patient wants to come.
+DAY_WORDS = re.compile(
+    r"今天|明天|後天|[週周][一二三四五六日天末]|禮拜[一二三四五六日天]?|星期[一二三四五六日天]|假日|平日"
+    r"|\b(?:today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekends?)\b"
+)
+HOURS_QUESTION = re.compile(
+    r"有開|有營業|營業|開到|幾點開|幾點關|開門|休息|休診|公休|看診時間|有看診|\b(?:open|close|closed)\b"
+)
+
+
+def _when_asks_the_hours(normalised: str, clauses) -> bool:
+    said = [b for b in _clauses(clauses) if DAY_WORDS.search(normalised[b[0] : b[1]])]
+    return bool(said) and all(HOURS_QUESTION.search(normalised[a:b]) for a, b in said)
 
 
 def _future_uses(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
