@@ -359,7 +359,13 @@ class Understanding:
             and I.BOOK not in negated
             and self._visit_asked_alone(normalised, negations, clauses, standing)
         ):  # 「…效果多久會出來？我想這個週末先過去諮詢」: the questions, and the visit asked for
-            topics = (*topics, TopicScore("booking", 1.0, KEYWORD))
+            # (「朋友打完說效果不錯 想說乾脆約一下 下禮拜二晚上可以嗎」: the story's 效果 is none)
+            asked = tuple(
+                t
+                for t in topics
+                if t.source != KEYWORD or self._asked_in_a_clause(t.topic, standing, clauses)
+            )
+            topics = (*asked, TopicScore("booking", 1.0, KEYWORD))
         topics = _condition_first(topics)
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
         if intent in (I.ASK, I.OFFTOPIC) and self._asks_the_rules(normalised, negations):
