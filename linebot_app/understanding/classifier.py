@@ -40,6 +40,10 @@ WEIGHTS_SUFFIX = ".f32"  # the weights file beside the model file: _classifier.f
 OFFTOPIC = "offtopic"
 NGRAMS = (1, 3)
 REGULARISATION = 8.0  # LogisticRegression's C: few examples per class, little overlap
+# An n-gram in fewer training samples is left out (each example is two samples, with and without
+# the subject, so 3 means more than one example): 43,494 → 15,943 n-grams, the same accuracy on
+# the blind sets within a message, 6 MiB less per worker.
+MIN_SAMPLES = 3
 
 
 def char_ngrams(normalised: str) -> list[str]:
@@ -203,7 +207,7 @@ def train(samples: list[tuple[str, str]]) -> dict:
 
     texts = [text for text, _ in samples]
     labels = [label for _, label in samples]
-    vectoriser = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True)
+    vectoriser = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=MIN_SAMPLES)
     matrix = vectoriser.fit_transform(texts)
     model = LogisticRegression(C=REGULARISATION, max_iter=2000)
     model.fit(matrix, labels)
