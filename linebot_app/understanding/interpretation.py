@@ -41,6 +41,21 @@ MIN_DIGITS_FOR_PHONE = 7
 THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
 MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+# Words of a patient who wants to book, whatever rule they also ask about.
+BOOKING_WISHES = (
+    "我想",
+    "我要",
+    "想約",
+    "想預約",
+    "想幫",
+    "要約",
+    "幫我",
+    "麻煩",
+    "可以預約",
+    "i want",
+    "id like",
+    "can i book",
+)
 # 「哪個效果好」「which one works better」: weighing the two things just compared.
 WHICH_ONE = re.compile(r"哪個|哪一個|哪種|哪一種|哪款|\bwhich\b")
 # Words that ask someone to do something even without a question word (小編幫我看一下).
@@ -372,6 +387,10 @@ class Understanding:
             # 「取消預約要收費嗎」: the fee is the booking rules', not the treatment's price
             topics = tuple(t for t in topics if t.topic != "price")
             band, intent = (band, intent) if topics else (FALLBACK, I.OFFTOPIC)
+        if intent == I.BOOK and self._asks_the_booking_rules(normalised, negations, clauses):
+            # 「預約了沒去會被列黑名單嗎」「預約要先付訂金嗎」: the rules, no booking
+            topics = tuple(t for t in topics if t.topic != "booking")
+            band, intent = (band, I.ASK) if topics else (FALLBACK, I.OFFTOPIC)
         if intent in (I.URGENT, I.DELETE_DATA):  # 「請刪除我的個人資料」 asks for no card
             topics, band = (), FALLBACK
         if intent in (I.ASK, I.OFFTOPIC) and any(t.topic == "booking" for t in topics):
@@ -983,6 +1002,16 @@ class Understanding:
         if answered or band == CLARIFY:
             return I.ASK
         return I.OFFTOPIC
+
+    def _asks_the_booking_rules(self, normalised: str, negations, clauses) -> bool:
+        """A question about booking with a rule word (會被, 黑名單, 訂金) and no wish to book
+        (我想, 我要, 幫我 …): 「預約了沒去會被列黑名單嗎」."""
+        if not self.vocabulary.policy.asked(normalised, negations):
+            return False
+        if any(w in normalised for w in BOOKING_WISHES):
+            return False
+        asking = _asking_clauses(clauses)
+        return any(_is_asking(normalised[a:b], (a, b), clauses, strongly=True) for a, b in asking)
 
     def _asks_the_rules(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> bool:
         """「取消預約會收費嗎」「如果遲到會被取消嗎」: a cancel or move word beside a rule word."""
