@@ -10,7 +10,9 @@ import pytest
 from linebot_app.content import load_replies
 from linebot_app.content.check import FEW_EXAMPLES, MANY_TIMES_THE_MEDIAN, median_examples
 from linebot_app.understanding.classifier import (
+    MIN_SAMPLES,
     MODEL_FILE,
+    REGULARISATION,
     TopicModel,
     char_ngrams,
     samples_digest,
@@ -33,7 +35,7 @@ def test_pure_python_prediction_equals_scikit_learns(tmp_path):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    samples = [
+    common = [
         ("副作用", "side_effects"),
         ("會不會紅腫", "side_effects"),
         ("多少錢", "price"),
@@ -41,11 +43,15 @@ def test_pure_python_prediction_equals_scikit_learns(tmp_path):
         ("今天天氣好", "offtopic"),
         ("哈哈哈", "offtopic"),
     ]
+    # n-grams of fewer than MIN_SAMPLES samples (眼睛, 刷卡) are left out by both
+    samples = common * MIN_SAMPLES + [("眼睛會腫嗎", "side_effects"), ("可以刷卡嗎", "price")]
     model = TopicModel.from_data(train(samples))
-    vectoriser = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True)
+    vectoriser = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=MIN_SAMPLES)
     matrix = vectoriser.fit_transform([t for t, _ in samples])
-    reference = LogisticRegression(C=8.0, max_iter=2000).fit(matrix, [c for _, c in samples])
-    for text in ("打完會紅嗎", "一次多少", "天氣"):
+    reference = LogisticRegression(C=REGULARISATION, max_iter=2000)
+    reference.fit(matrix, [c for _, c in samples])
+    assert "眼睛" not in model.index and "多少" in model.index
+    for text in ("打完會紅嗎", "一次多少", "天氣", "眼睛紅"):
         ours = {p.label: p.probability for p in model.predict(text)}
         theirs = dict(
             zip(
@@ -78,14 +84,14 @@ def test_the_model_files_round_trip_and_a_foreign_weights_file_is_refused(tmp_pa
     from linebot_app.understanding.interpretation import load_model
 
     samples = [("副作用", "side_effects"), ("多少錢", "price"), ("哈哈哈", "offtopic")]
-    data = train(samples)
+    data = train(samples * MIN_SAMPLES)
     path = tmp_path / MODEL_FILE
     write_model(data, path)
     loaded = TopicModel.load(path)
     for text in ("打完會紅嗎", "一次多少"):
         assert loaded.predict(text) == TopicModel.from_data(data).predict(text)
 
-    other = train([("會腫嗎", "side_effects"), ("價錢", "price"), ("好的", "offtopic")])
+    other = train([("會腫嗎", "side_effects"), ("價錢", "price"), ("好的", "offtopic")] * MIN_SAMPLES)
     write_model(other, tmp_path / "other.json")
     weights_path(path).write_bytes(weights_path(tmp_path / "other.json").read_bytes())
     with pytest.raises(ValueError, match="does not belong"):

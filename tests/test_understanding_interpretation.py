@@ -107,7 +107,7 @@ def test_paraphrases_without_a_keyword_are_answered_by_the_classifier(understand
 
 
 def test_an_uncertain_guess_asks_back_with_the_best_topics(understanding):
-    seen = read(understanding, "做完會怎麼樣")  # better or worse? benefits or side effects
+    seen = read(understanding, "打了會怎樣")  # better or worse? benefits or side effects
     assert seen.band == "clarify"
     assert 2 <= len(seen.clarify_topics) <= 3
     assert seen.intent == "ask"

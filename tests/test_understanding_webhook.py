@@ -162,7 +162,7 @@ def test_urgent_words_in_any_script_or_spacing_mid_booking_and_during_a_hand_ove
 def test_an_unsure_question_is_asked_back_and_the_tap_is_recorded_for_staff(runner):
     running = start_bot(runner)
     patient = Chat(running, PATIENT)
-    question = patient.say("做完會怎麼樣，我電話 0912345678")
+    question = patient.say("打了會怎樣，我電話 0912345678")
     [message] = question
     labels = [item["action"]["label"] for item in message["quickReply"]["items"]]
     assert "您是想問" in message["text"] and labels[-1] == "都不是" and 3 <= len(labels) <= 4
