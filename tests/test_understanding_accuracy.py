@@ -4,8 +4,8 @@ same scoring `python -m bench.understanding_accuracy` prints).
 The tuning set (keywords and thresholds were tuned on it), the developer's own stories
 (negation, cancel/move, slots, urgent, paraphrases), the development sets (each written by a
 fresh writer who never saw the keywords, examples or other sets: dev, chat, third, actions,
-fourth, fifth, sixth, seventh and off-topic were tuned on, their misses read; fresh, check,
-check2 and check3 are only scored, like the held-out set), and the held-out set written before
+fourth, fifth, sixth, seventh, eighth, ninth, tenth, eleventh and off-topic were tuned on,
+their misses read; fresh and check 1–5 are only scored, like the held-out set), and the held-out set written before
 any tuning (tests/data/unseen_messages.yaml, never read to tune anything; skipped when absent).
 Failure output gives aggregate figures only, never messages of the held-out or the blind sets.
 """
@@ -45,6 +45,9 @@ OFFTOPIC = DATA / "dev_offtopic_messages.yaml"
 EIGHTH = DATA / "dev_eighth_messages.yaml"
 NINTH = DATA / "dev_ninth_messages.yaml"
 CHECK4 = DATA / "dev_check4_messages.yaml"
+TENTH = DATA / "dev_tenth_messages.yaml"
+ELEVENTH = DATA / "dev_eleventh_messages.yaml"
+CHECK5 = DATA / "dev_check5_messages.yaml"
 BLIND = {
     UNSEEN,
     FRESH,
@@ -52,6 +55,7 @@ BLIND = {
     CHECK2,
     CHECK3,
     CHECK4,
+    CHECK5,
 }  # scored only: their messages are never shown
 SETS = [
     TUNING,
@@ -67,11 +71,14 @@ SETS = [
     SEVENTH,
     EIGHTH,
     NINTH,
+    TENTH,
+    ELEVENTH,
     OFFTOPIC,
     CHECK,
     CHECK2,
     CHECK3,
     CHECK4,
+    CHECK5,
     UNSEEN,
 ]
 # What was reached (docs/understanding.md), less about a point: a floor, not the goal. The

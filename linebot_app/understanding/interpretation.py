@@ -41,6 +41,8 @@ MIN_DIGITS_FOR_PHONE = 7
 THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
 MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+# 「它跟玻尿酸、肉毒比呢」 "how is it different from hyaluronic acid fillers": it is exosomes.
+IT_IS_COMPARED = re.compile(r"它|\bit\b")
 # Words of a patient who wants to book, whatever rule they also ask about.
 BOOKING_WISHES = (
     "我想",
@@ -344,8 +346,11 @@ class Understanding:
                     topics, band = asked_in_clauses, ANSWER
         compared = self._compared_treatment(normalised)
         beyond = None
+        beside = None
         if compared and not any(t.source == KEYWORD for t in topics):
-            topics, band = self._comparison_beside_questions(compared, clauses, negated), ANSWER
+            beside = self._comparison_beside_questions(compared, clauses, negated)
+        if beside:
+            topics, band = beside, ANSWER
         elif compared and band == ANSWER:
             topics = self._with_comparison(topics, compared, standing, clauses, negations)
         elif not compared and self._about_another_treatment(normalised, clauses):
@@ -472,7 +477,13 @@ class Understanding:
             return None
         named = {hit.word for hit in self.other_treatments.find(normalised)}
         # with exosomes named, 「外泌體跟皮秒雷射差在哪」 compares one treatment in two words
-        if not named or (len(named) > 1 and not self.subject.find(normalised)):
+        # 「它跟…」"how is it different from hyaluronic acid fillers": it, or exosomes named, is
+        # the one compared with however many words name the other
+        if not named or (
+            len(named) > 1
+            and not self.subject.find(normalised)
+            and not IT_IS_COMPARED.search(normalised)
+        ):
             return None
         if self.comparisons.find(normalised):
             return topic
@@ -486,13 +497,22 @@ class Understanding:
         self, compared: str, clauses, negated: set[str]
     ) -> tuple[TopicScore, ...]:
         """「外泌體跟PRP哪個好？打完會紅嗎？」 with no topic keyword: the comparison card, and the
-        classifier's topic of each other clause that asks, when it is confident."""
+        classifier's topic of each other clause that asks, when it is confident; nothing when
+        the treatment and the comparison word are not in one clause or the next."""
         normalised = clauses.normalised
-        comparing = [
-            *self.other_treatments.find(normalised),
+        named = self.other_treatments.find(normalised)
+        words = [
             *self.comparisons.find(normalised),
             *self.comparisons_with_subject.find(normalised),
         ]
+        whole = _clauses(clauses)
+        named_in = {whole.index(_clause_at(whole, h.start)) for h in named}
+        words_in = {whole.index(_clause_at(whole, w.start)) for w in words}
+        # the treatment and the comparison in one clause or the next (「我打過玻尿酸。這個會比較
+        # 好嗎」); 「…做了皮秒…聽說比較溫和」 many clauses apart compares nothing
+        if not any(i in words_in or i + 1 in words_in for i in named_in):
+            return ()
+        comparing = [*named, *words]
         result = [TopicScore(compared, 1.0, KEYWORD)]
         at = None
         for start, end in _asking_clauses(clauses):
