@@ -46,6 +46,9 @@ class IntentWords(_Strict):
     # Booking and hand-over keywords that act only in a clause that asks or requests; in one
     # that tells the story (「我是護理師」「這次想試試外泌體，聽說比較溫和」) they do not.
     story_words: list[str] = []
+    # A question about the staff themselves (hiring, credentials: 「你們還缺諮詢師嗎 我想投履歷」
+    # 「諮詢師有什麼證照」): the story words that name staff ask for no one.
+    about_the_staff: list[str] = []
     # How a request stands (「取消成功了嗎」「預約還在嗎」): my requests, before cancel or move.
     request_status: list[str] = []
     # A question about the rules (「取消預約會收費嗎」「如果遲到會被取消嗎」): no cancel or move.

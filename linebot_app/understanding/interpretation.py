@@ -244,6 +244,7 @@ class Understanding:
         self.efficacy = WordList(config.efficacy_words)
         self.comparisons = WordList(treatments.comparisons)
         self.story_words = frozenset(filter(None, map(normalise, config.intents.story_words)))
+        self.about_the_staff = WordList(config.intents.about_the_staff)
         self.comparisons_with_subject = WordList(treatments.comparisons_with_subject)
         self.subject_pronouns = WordList(treatments.subject_pronouns)
         self.scene_markers = WordList(treatments.scene_markers)
@@ -741,13 +742,23 @@ class Understanding:
         actions = set(I.ACTION_TOPICS.values()) - {"greeting"}
         asked = [t for t in topics if t.topic not in actions]
         if not asked and (
-            self._remarked_on(matches, clauses) or self._told_beside_a_question(matches, clauses)
+            self._remarked_on(matches, clauses)
+            or self._told_beside_a_question(matches, clauses)
+            or self._about_the_staff(matches, clauses)
         ):
             return ()  # 「你們診所的小編好可愛 今天也辛苦了」: a remark, no request
         if not asked or len(asked) == len(topics):
             return topics
         requested = {m.rule.topic for m in matches if m.rule.keyword not in self.story_words}
         return tuple(t for t in topics if t.topic not in actions or t.topic in requested)
+
+    def _about_the_staff(self, matches: list[KeywordMatch], clauses) -> bool:
+        """「請問你們的諮詢師有什麼證照」「Are you hiring nurses?」: staff named by story words
+        only, in a question about the staff themselves (config `intents.about_the_staff`)."""
+        named = [m for m in matches if m.rule.topic in I.ACTION_TOPICS.values()]
+        if not named or any(m.rule.keyword not in self.story_words for m in named):
+            return False
+        return bool(self.about_the_staff.find(clauses.normalised))
 
     def _told_beside_a_question(self, matches: list[KeywordMatch], clauses) -> bool:
         """「…她看我打完效果不錯也很想打外泌體。這樣打會有影響嗎？」: story words name the action
