@@ -856,9 +856,10 @@ class Understanding:
                 placed.append((start, TopicScore(best.label, best.probability, CLASSIFIER)))
                 added = True
             chat = chat or (best.label == OFFTOPIC and best.probability >= STORY_ONLY_OFFTOPIC)
-        if not added and chat:
+        if not added and chat and self.model.predict(clauses.normalised)[0].label == OFFTOPIC:
             # 「我上個月打了外泌體，效果很好。想問打完多久可以去做臉？」: the story's 效果 is no
-            # question, and what is asked no card answers
+            # question, and what is asked no card answers (read whole, it is no card's either;
+            # 「…不安全，真的沒問題嗎」 asks about the clause before it)
             return tuple(
                 t
                 for t in topics
