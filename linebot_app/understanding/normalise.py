@@ -105,6 +105,7 @@ def normalise_with_breaks(text: str) -> Clauses:
     breaks: set[int] = set()
     questions: set[int] = set()
     items: set[int] = set()
+    spaced: set[int] = set()  # breaks made by a space alone
     gap = question = punctuated = False
     for char in text:
         if unicodedata.category(char)[0] in "LN":
@@ -114,6 +115,8 @@ def normalise_with_breaks(text: str) -> Clauses:
                     out.append(" ")
                 if punctuated or not english:  # a space between English words is no break
                     breaks.add(len(out))
+                    if not punctuated:
+                        spaced.add(len(out))
                 if question:
                     questions.add(len(out))
             out.append(char)
@@ -127,8 +130,23 @@ def normalise_with_breaks(text: str) -> Clauses:
     if question:
         questions.add(len(out))
     normalised = "".join(out)
+    if _typed_word_by_word(text, len(spaced)):
+        breaks -= spaced
     breaks |= _joining_words(normalised)
     return Clauses(normalised, frozenset(breaks), frozenset(questions), frozenset(items))
+
+
+# 「你好 我 今年 七十二 歲 打字 比較 慢」: someone who spaces every word or two (learners of
+# Chinese, older people) ends no clause with a space.
+WORD_BY_WORD_SPACES = 5
+WORD_BY_WORD_LENGTH = 2.5  # characters per spaced piece, on average, at most
+
+
+def _typed_word_by_word(text: str, spaces: int) -> bool:
+    if spaces < WORD_BY_WORD_SPACES:
+        return False
+    pieces = [p for p in re.split(r"[\s\W]+", text) if p and not p.isascii()]
+    return bool(pieces) and sum(map(len, pieces)) / len(pieces) <= WORD_BY_WORD_LENGTH
 
 
 # Words that start the next question without punctuation (「打完多久可以化妝另外效果多久出來」,
