@@ -284,6 +284,8 @@ class Understanding:
         normalised = clauses.normalised
         negations = negated_spans(clauses)
         urgent_word = self.vocabulary.urgent.find(normalised)
+        if urgent_word and _told_as_past(normalise(urgent_word), clauses):
+            urgent_word = None  # 「上次公司健檢抽血還昏倒…想知道你們打外泌體會先敷麻藥嗎」
         matches = self.router.matches(normalised)
         if self.sound_alikes is not None:  # 負作用 read as 副作用
             matches = self.sound_alikes.merge(matches, normalised)
@@ -1076,6 +1078,26 @@ HOURS_QUESTION = re.compile(
 def _when_asks_the_hours(normalised: str, clauses) -> bool:
     said = [b for b in _clauses(clauses) if DAY_WORDS.search(normalised[b[0] : b[1]])]
     return bool(said) and all(HOURS_QUESTION.search(normalised[a:b]) for a, b in said)
+
+
+# 「上次抽血還昏倒」「之前在別家打完整個臉腫」: what happened before, not an emergency now.
+PAST_MARKERS = re.compile(r"上次|之前|以前|去年|前年|上個月|那次|那時|當時|小時候|前幾年|曾經")
+PRESENT_MARKERS = re.compile(r"現在|目前|還在|一直|越來越|今天|剛剛|剛才|剛|這次|now|today")
+
+
+def _told_as_past(key: str, clauses) -> bool:
+    """The urgent word stands in a clause telling the past (上次, 之前 …, and nothing of now),
+    and another clause asks a question: the story of a past reaction, told to ask."""
+    text = clauses.normalised
+    at = text.find(key)
+    if at < 0:  # found with a word inside or as it sounds: keep it urgent
+        return False
+    whole = _clauses(clauses)
+    clause = _clause_at(whole, at)
+    told = text[clause[0] : clause[1]]
+    if not PAST_MARKERS.search(told) or PRESENT_MARKERS.search(told):
+        return False
+    return any(b != clause for b in _asking_clauses(clauses))
 
 
 def _future_uses(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
