@@ -109,11 +109,13 @@ class TopicCards:
 
 def fallback_text(seen, texts) -> str | None:
     """The fallback's sentence: for a message understood but beyond the article, the
-    physician's call (own condition) or 「只涵蓋外泌體」 (another treatment); else the shared
+    physician's call (own condition), 「只涵蓋外泌體」 (another treatment) or the physician's
+    aftercare instructions (makeup, exercise … after a treatment); else the shared
     「我還無法理解」 (None)."""
     return {
         "own_condition": texts.own_condition_reply,
         "other_treatment": texts.other_treatment_reply,
+        "aftercare": texts.aftercare_reply,
     }.get(seen.beyond_the_article or "")
 
 

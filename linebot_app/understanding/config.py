@@ -74,6 +74,7 @@ class Texts(_Strict):
     # Understood, but beyond the article (interpretation.beyond_the_article).
     own_condition_reply: str = Field(min_length=1, max_length=1000)
     other_treatment_reply: str = Field(min_length=1, max_length=1000)
+    aftercare_reply: str = Field(min_length=1, max_length=1000)
 
 
 class OtherTreatments(_Strict):
@@ -91,12 +92,22 @@ class OtherTreatments(_Strict):
     comparison_topic: str | None = None
 
 
+class Aftercare(_Strict):
+    """What a patient may do after a treatment (化妝, 喝酒, 泡溫泉 …), which no card answers;
+    a clause that also names going back to work or out (上班, 出門) asks about downtime, which the
+    side-effects card answers."""
+
+    activities: list[str] = []
+    downtime: list[str] = []
+
+
 class UnderstandingConfig(_Strict):
     thresholds: Thresholds
     intents: IntentWords
     texts: Texts
     other_treatments: OtherTreatments = OtherTreatments()
     personal_conditions: list[str] = []
+    aftercare: Aftercare = Aftercare()
     efficacy_words: list[str] = []
 
 

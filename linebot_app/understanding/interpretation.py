@@ -75,6 +75,7 @@ NOT_ABOUT_THE_TREATMENT = frozenset({"booking", "human", "contact", "greeting"})
 WHY_WORDS = ("為什麼", "為甚麼", "為啥", "為何", "怎麼會", "什麼原因", "why", "how come")
 WHY_EXPLAINS = frozenset({"applications", "benefits"})
 OWN_CONDITION, OTHER_TREATMENT = "own_condition", "other_treatment"
+AFTERCARE = "aftercare"
 FIRST_PERSON = re.compile(r"我|本人|\b(i|im|my|me)\b")
 SHORT_KEYWORD = 3  # characters: a keyword this short may be incidental (皮膚, 效果, 在哪)
 QUESTION_ENDINGS = ("嗎", "呢")
@@ -155,7 +156,8 @@ class Interpretation:
     urgent_word: str | None = None
     command: str | None = None  # cancel | my_requests | delete_data: the whole text is one
     # Understood, but no card answers it: "own_condition" (whether this patient may have it is
-    # the physician's call) or "other_treatment" (the article is about exosomes only).
+    # the physician's call), "other_treatment" (the article is about exosomes only) or
+    # "aftercare" (what one may do after a treatment: the physician's instructions).
     beyond_the_article: str | None = None
 
     @property
@@ -241,6 +243,8 @@ class Understanding:
         treatments = config.other_treatments
         self.other_treatments = WordList(treatments.names)
         self.personal_conditions = WordList(config.personal_conditions)
+        self.aftercare = WordList(config.aftercare.activities)
+        self.downtime = WordList(config.aftercare.downtime)
         self.efficacy = WordList(config.efficacy_words)
         self.comparisons = WordList(treatments.comparisons)
         self.story_words = frozenset(filter(None, map(normalise, config.intents.story_words)))
@@ -371,6 +375,18 @@ class Understanding:
                 or (t.topic == "applications" and t.source == KEYWORD and treated)
             )
             band, beyond = (band, None) if topics else (FALLBACK, OWN_CONDITION)
+        elif aftercare := self._aftercare_clauses(clauses):
+            # 「打完外泌體可以馬上去做臉部按摩嗎」: a keyword asked in another clause still counts
+            topics = tuple(
+                t
+                for t in topics
+                if t.topic in NOT_ABOUT_THE_TREATMENT
+                or (
+                    t.source == KEYWORD
+                    and self._asked_elsewhere(t.topic, standing, clauses, aftercare)
+                )
+            )
+            band, beyond = (band, None) if topics else (FALLBACK, AFTERCARE)
         if band != ANSWER and self._offers_a_visit(
             normalised, negations, entities, negated, clauses
         ):
@@ -464,6 +480,30 @@ class Understanding:
         if not self.personal_conditions.asked(normalised, negations):
             return False
         return bool(FIRST_PERSON.search(normalised))
+
+    def _aftercare_clauses(self, clauses) -> set[tuple[int, int]]:
+        """The asking clauses about what one may do after a treatment (config `aftercare`)."""
+        text = clauses.normalised
+        if not self.aftercare.find(text) or not AFTER_TREATMENT.search(text):
+            return set()  # (「運動傷害的關節」 is the patient's condition, not aftercare)
+        return {
+            (a, b)
+            for a, b in _asking_clauses(clauses)
+            if self.aftercare.find(text[a:b]) and not self.downtime.find(text[a:b])
+        }
+
+    @staticmethod
+    def _asked_elsewhere(topic: str, matches, clauses, aside: set[tuple[int, int]]) -> bool:
+        """A keyword of `topic` in a clause that asks, other than those set `aside`, or a
+        longer one (more than a short word in passing) in one of those."""
+        whole = _clauses(clauses)
+        asking = set(_asking_clauses(clauses))
+        return any(
+            m.rule.topic == topic
+            and _clause_at(whole, m.start) in asking
+            and (_clause_at(whole, m.start) not in aside or len(m.rule.keyword) > SHORT_KEYWORD)
+            for m in matches
+        )
 
     @staticmethod
     def _asked_in_a_clause(topic: str, matches: list[KeywordMatch], clauses) -> bool:
@@ -1080,6 +1120,8 @@ def _when_asks_the_hours(normalised: str, clauses) -> bool:
     return bool(said) and all(HOURS_QUESTION.search(normalised[a:b]) for a, b in said)
 
 
+# When aftercare is asked about: after the treatment (打完, 做完, 術後 …).
+AFTER_TREATMENT = re.compile(r"打完|做完|術後|療程後|打了之後|做了之後|\bafter\b")
 # 「上次抽血還昏倒」「之前在別家打完整個臉腫」: what happened before, not an emergency now.
 PAST_MARKERS = re.compile(r"上次|之前|以前|去年|前年|上個月|那次|那時|當時|小時候|前幾年|曾經")
 PRESENT_MARKERS = re.compile(r"現在|目前|還在|一直|越來越|今天|剛剛|剛才|剛|這次|now|today")
