@@ -129,7 +129,8 @@ def test_dismissing_and_starting_a_faq_card_from_a_message(runner):
     assert desk.post("/console/unanswered/999999/dismiss").status_code == 404
 
 
-UNSURE = ("打了會怎樣", "打了之後呢", "請問療效", "療效呢")  # the classifier is unsure of these: it asks back
+# the classifier is unsure of these: it asks back
+UNSURE = ("打了會怎樣", "打了之後呢", "請問療效", "療效呢")
 
 
 def test_clarifying_taps_are_shown_with_what_patients_chose(runner):

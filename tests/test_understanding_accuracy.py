@@ -4,9 +4,10 @@ same scoring `python -m bench.understanding_accuracy` prints).
 The tuning set (keywords and thresholds were tuned on it), the developer's own stories
 (negation, cancel/move, slots, urgent, paraphrases), the development sets (each written by a
 fresh writer who never saw the keywords, examples or other sets: dev, chat, third, actions,
-fourth, fifth, sixth, seventh, eighth, ninth, tenth, eleventh and off-topic were tuned on,
-their misses read; fresh and check 1–5 are only scored, like the held-out set), and the held-out set written before
-any tuning (tests/data/unseen_messages.yaml, never read to tune anything; skipped when absent).
+fourth, fifth, sixth, seventh, eighth, ninth, tenth to thirteenth and off-topic were tuned
+on, their misses read; fresh and check 1–5 are only scored, like the held-out set), and the
+held-out set written before any tuning (tests/data/unseen_messages.yaml, never read to tune
+anything; skipped when absent).
 Failure output gives aggregate figures only, never messages of the held-out or the blind sets.
 """
 

@@ -91,7 +91,8 @@ def test_the_model_files_round_trip_and_a_foreign_weights_file_is_refused(tmp_pa
     for text in ("打完會紅嗎", "一次多少"):
         assert loaded.predict(text) == TopicModel.from_data(data).predict(text)
 
-    other = train([("會腫嗎", "side_effects"), ("價錢", "price"), ("好的", "offtopic")] * MIN_SAMPLES)
+    others = [("會腫嗎", "side_effects"), ("價錢", "price"), ("好的", "offtopic")]
+    other = train(others * MIN_SAMPLES)
     write_model(other, tmp_path / "other.json")
     weights_path(path).write_bytes(weights_path(tmp_path / "other.json").read_bytes())
     with pytest.raises(ValueError, match="does not belong"):

@@ -396,3 +396,96 @@ def test_deleting_my_data_shows_no_card(understanding):
 def test_a_comparison_asked_after_a_story_answers_the_comparison_only(understanding):
     text = "之前做過PRP，覺得效果還好，朋友推薦我試外泌體。外泌體跟PRP到底差在哪？"
     assert read(understanding, text).answered_topics == ("what",)
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        ("我不預約也不用轉人 只想問外泌體跟幹細胞一樣嗎", ("what",)),  # 不 right before the action
+        ("免轉人工 這個有通過衛福部嗎", ("safety",)),
+        ("等我發薪水再來預約 現在先問一次多少", ("price",)),  # put off until something happens
+        ("我不需要轉真人，你們的客服都很忙吧。想問外泌體是怎麼來的？", None),  # 客服 remarked on
+    ],
+)
+def test_one_character_cues_and_actions_put_off_never_fire(understanding, text, answered):
+    seen = read(understanding, text)
+    assert seen.intent == "ask"
+    assert not {"book", "handover"} & {seen.intent}
+    if answered is not None:
+        assert seen.answered_topics == answered
+    assert "human" not in seen.answered_topics and "booking" not in seen.answered_topics
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["可以把我留的電話跟名字刪掉嗎", "我的资料帮我删了吧", "please delete my personal info"],
+)
+def test_deleting_ones_data_is_understood_in_free_words(understanding, text):
+    assert read(understanding, text).intent == "delete_data"
+
+
+def test_retyping_a_phone_number_is_no_request_to_delete_data(understanding):
+    assert read(understanding, "電話打錯了 刪掉重打").intent != "delete_data"
+
+
+def test_a_past_reaction_told_to_ask_is_no_emergency_but_a_present_one_is(understanding):
+    told = read(understanding, "上次公司健檢抽血還昏倒 想知道你們打外泌體會先敷麻藥嗎")
+    assert told.intent != "urgent" and told.urgent_word is None
+    assert read(understanding, "我之前打完外泌體 現在臉腫到睜不開").intent == "urgent"
+    assert read(understanding, "上次打完呼吸困難").intent == "urgent"  # nothing else asked
+
+
+def test_someone_who_spaces_every_word_is_read_as_one_sentence(understanding):
+    seen = read(understanding, "你好 我 今年 七十二 歲 打字 比較 慢 請問 這個 到底 是 什麼 東西")
+    assert seen.answered_topics == ("what",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你們診所的小編好可愛 今天也辛苦了",
+        "請問你們的諮詢師有什麼證照",
+        "Are you hiring nurses right now?",
+    ],
+)
+def test_staff_named_in_a_remark_or_a_question_about_them_hand_over_to_no_one(understanding, text):
+    assert read(understanding, text).intent != "handover"
+
+
+def test_a_visit_after_a_story_books_without_the_storys_cards(understanding):
+    seen = read(
+        understanding, "朋友打完說效果不錯 想說乾脆約一下 下禮拜二晚上可以嗎 我叫蔡依玲 0963321456"
+    )
+    assert seen.intent == "book" and seen.answered_topics == ("booking",)
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        ("外泌體跟PRP哪個好？打完會紅嗎？", ("what", "side_effects")),
+        ("外泌體跟皮秒比起來，哪個對毛孔比較好？", ("what",)),
+        (
+            "上個月做了皮秒 恢復得很快 這次想試試外泌體 聽說比較溫和 請問打完一般會紅多久",
+            ("side_effects",),
+        ),
+    ],
+)
+def test_a_comparison_needs_the_treatment_and_the_comparing_word_together(
+    understanding, text, answered
+):
+    assert read(understanding, text).answered_topics == answered
+
+
+@pytest.mark.parametrize(
+    "text", ["預約了沒去會被列黑名單嗎", "預約要先付訂金嗎", "取消預約要收費嗎"]
+)
+def test_a_question_about_the_booking_rules_books_and_prices_nothing(understanding, text):
+    seen = read(understanding, text)
+    assert seen.intent in ("ask", "offtopic") and not seen.answered_topics
+
+
+def test_aftercare_gets_the_physicians_instructions_not_a_card(understanding):
+    seen = read(understanding, "打完外泌體可以馬上化妝嗎")
+    assert seen.answered_topics == () and seen.beyond_the_article == "aftercare"
+    assert read(understanding, "做完可以泡溫泉嗎 會不會腫").answered_topics == ("side_effects",)
+    assert read(understanding, "打完多久可以上班").answered_topics == ("side_effects",)

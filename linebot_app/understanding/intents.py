@@ -119,7 +119,7 @@ def _on_boundaries(text: str, start: int, end: int, word: str) -> bool:
 # deletes and what the clinic keeps of the patient, in either order, close together. A booking
 # is not data (刪除預約 cancels it).
 _DATA = r"(?:個人)?(?:資料|個資|信息|資訊|電話|手機號碼|號碼|名字|姓名|紀錄)"
-_DELETE = r"(?:刪除|刪掉|刪了|刪|移除|清除|清掉)(?!重)"
+_DELETE = r"(?:刪除|刪掉|刪了|刪(?![除掉了])|移除|清除|清掉)(?!重)"
 DELETE_DATA_REQUEST = re.compile(
     rf"{_DATA}.{{0,6}}?{_DELETE}|{_DELETE}.{{0,6}}?{_DATA}"
     r"|\b(?:delete|remove|erase|wipe)\b.{0,20}?\b(?:data|info|information|details|number|records?)\b"
