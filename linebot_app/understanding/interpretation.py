@@ -58,6 +58,9 @@ BOOKING_WISHES = (
     "id like",
     "can i book",
 )
+# 「想問這個外泌體 大人小孩都適合嗎」: a clause of the subject and a lead-in asks nothing yet.
+INTRODUCTION = re.compile(r"外泌體|exosomes?|想問|請問|我想|問一下|這個|那個|這種|關於|about|ask")
+MIN_QUESTION = 2
 # 「哪個效果好」「which one works better」: weighing the two things just compared.
 WHICH_ONE = re.compile(r"哪個|哪一個|哪種|哪一種|哪款|\bwhich\b")
 # Words that ask someone to do something even without a question word (小編幫我看一下).
@@ -887,6 +890,8 @@ class Understanding:
             if (start, end) not in asking:  # 「有看到說外泌體可以改善掉髮」 reports, not asks
                 continue
             if _is_tag_question(text):  # 「…醬可以ㄇ」 asks about the clause before it
+                continue
+            if len(INTRODUCTION.sub("", text)) < MIN_QUESTION:  # 「想問這個外泌體」 leads in
                 continue
             best = self.model.predict(text)[0]
             if (
