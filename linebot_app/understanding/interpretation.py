@@ -363,7 +363,7 @@ class Understanding:
             topics, band = beside, ANSWER
         elif compared and band == ANSWER:
             topics = self._with_comparison(topics, compared, standing, clauses, negations)
-        elif not compared and self._about_another_treatment(normalised, clauses):
+        elif not compared and self._about_another_treatment(normalised, clauses, negations):
             topics = tuple(t for t in topics if t.topic in NOT_ABOUT_THE_TREATMENT)
             band, beyond = (band, None) if topics else (FALLBACK, OTHER_TREATMENT)
         elif self._own_condition(normalised, negations):
@@ -641,16 +641,19 @@ class Understanding:
         at = sum(1 for t in topics if t.topic in before)
         return (*topics[:at], TopicScore(compared, 1.0, KEYWORD), *topics[at:])
 
-    def _about_another_treatment(self, normalised: str, clauses) -> bool:
+    def _about_another_treatment(
+        self, normalised: str, clauses, negations: tuple[NegatedSpan, ...] = ()
+    ) -> bool:
         """「玻尿酸多少錢」「你們有做電波嗎」: the question is about a treatment the article is not
-        about (config `other_treatments`), and exosomes are neither named nor compared with it."""
+        about (config `other_treatments`), and exosomes are neither named nor compared with it
+        (named only to be ruled out, 「她是想打玻尿酸啦 不是外泌體」, they are not named)."""
         # 「手術的疤」「雷射後留下的疤」: the patient's condition, not the treatment asked about
         named = [
             hit
             for hit in self.other_treatments.find(normalised)
             if "疤" not in normalised[hit.end : hit.end + 4]
         ]
-        if not named or self.subject.find(normalised):
+        if not named or any(not h.negated for h in self.subject.find(normalised, negations)):
             return False
         bounds = _clauses(clauses)
         asking = _asking_clauses(clauses)
