@@ -330,6 +330,7 @@ class Understanding:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             keyword_topics = self._why_is_how_it_works(keyword_topics, standing, clauses, negated)
             keyword_topics = _future_uses(keyword_topics, standing, clauses)
+            keyword_topics = _long_term_risk(keyword_topics, standing)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
             overridden = self._second_opinion(keyword_topics, standing, matches, clauses, negations)
             if overridden:
@@ -1148,6 +1149,22 @@ def _told_as_past(key: str, clauses) -> bool:
     if not PAST_MARKERS.search(told) or PRESENT_MARKERS.search(told):
         return False
     return any(b != clause for b in _asking_clauses(clauses))
+
+
+# 「長期打會有風險嗎」: the risk of years of it is the safety card's (long-term safety), not the
+# side effects one has after a session.
+LONG_TERM = re.compile(r"長期|打久|打多了|long.?term")
+RISK_WORDS = frozenset({"風險", "有風險", "風險嗎", "risk", "risks"})
+
+
+def _long_term_risk(topics: list[str], matches: list[KeywordMatch]) -> list[str]:
+    if "safety" not in topics or "side_effects" not in topics:
+        return topics
+    side = [m for m in matches if m.rule.topic == "side_effects"]
+    long_term = any(m.rule.topic == "safety" and LONG_TERM.search(m.rule.keyword) for m in matches)
+    if long_term and all(m.rule.keyword in RISK_WORDS for m in side):
+        return [t for t in topics if t != "side_effects"]
+    return topics
 
 
 def _future_uses(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
