@@ -61,6 +61,8 @@ BOOKING_WISHES = (
 # 「想問這個外泌體 大人小孩都適合嗎」: a clause of the subject and a lead-in asks nothing yet.
 INTRODUCTION = re.compile(r"外泌體|exosomes?|想問|請問|我想|問一下|這個|那個|這種|關於|about|ask")
 MIN_QUESTION = 2
+# 「這兩個比起來」: the two treatments the message named.
+THE_TWO = re.compile(r"這兩個|這兩種|這兩者|兩者|兩個|兩種|\bthe two\b|\bboth\b")
 # 「哪個效果好」「which one works better」: weighing the two things just compared.
 WHICH_ONE = re.compile(r"哪個|哪一個|哪種|哪一種|哪款|\bwhich\b")
 # Words that ask someone to do something even without a question word (小編幫我看一下).
@@ -607,32 +609,39 @@ class Understanding:
         asking = _asking_clauses(clauses)
         # 「外泌體跟皮秒比起來，哪個對毛孔比較好？」: the comparison, asked in the clause after it
         leading = [whole[i - 1] for i, b in enumerate(whole) if i and b in asking]
+        # 「我打過三次PRP…想問這兩個比起來哪個效果比較好？」: the two, named before
         clause = next(
             (
                 b
                 for b in whole
                 if (b in asking or b in leading)
-                and any(b[0] <= h.start < b[1] for h in named)
+                and (
+                    any(b[0] <= h.start < b[1] for h in named)
+                    or THE_TWO.search(normalised[b[0] : b[1]])
+                )
                 and any(b[0] <= w.start < b[1] for w in words)
             ),
             None,
         )
         if clause is None:
             return topics
-        keyworded = [m for m in matches if m.rule.topic and m.rule.tier != Tier.LAST_RESORT]
-        if any(clause[0] <= m.start < clause[1] for m in keyworded):
-            return topics
-        # 「…有啥區別？哪個效果更好？」: which of the two does better goes on comparing them
+        # 「…有啥區別？哪個效果更好？」「這兩個哪個效果比較好」: which of the two does better
+        # (results, skin) goes on comparing them, in the comparison's clause or the next one
         which = [
             b
             for i, b in enumerate(whole)
-            if i and whole[i - 1] == clause and WHICH_ONE.search(normalised[b[0] : b[1]])
+            if (b == clause or (i and whole[i - 1] == clause))
+            and WHICH_ONE.search(normalised[b[0] : b[1]])
         ]
         keyworded = [
             m
-            for m in keyworded
-            if not (m.rule.topic in WHY_EXPLAINS and any(a <= m.start < e for a, e in which))
+            for m in matches
+            if m.rule.topic
+            and m.rule.tier != Tier.LAST_RESORT
+            and not (m.rule.topic in WHY_EXPLAINS and any(a <= m.start < e for a, e in which))
         ]
+        if any(clause[0] <= m.start < clause[1] for m in keyworded):
+            return topics
         asked = {m.rule.topic for m in keyworded if any(a <= m.start < b for a, b in asking)}
         # 「之前做過PRP，覺得效果還好…外泌體跟PRP到底差在哪？」: the story's 效果 is no question
         topics = tuple(t for t in topics if t.source != KEYWORD or t.topic in asked)
