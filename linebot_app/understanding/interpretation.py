@@ -58,6 +58,8 @@ BOOKING_WISHES = (
     "id like",
     "can i book",
 )
+# Words that join a clause on to the question before it.
+JOINED_ON = re.compile(r"以及|還有|另外|順便|跟|和|and |also |plus ")
 # 「想問這個外泌體 大人小孩都適合嗎」: a clause of the subject and a lead-in asks nothing yet.
 INTRODUCTION = re.compile(r"外泌體|exosomes?|想問|請問|我想|問一下|這個|那個|這種|關於|about|ask")
 MIN_QUESTION = 2
@@ -128,6 +130,8 @@ ASKING_MARKERS = (
     "想",
     "要",
 )
+# Question words that ask nothing here: 問題 (a problem), 沒什麼差 (not much difference).
+NOT_A_QUESTION = re.compile(r"問題|[沒不]什麼|[沒不]怎麼|[沒不]太怎麼")
 # Markers that ask outright: 可以, 想, 要 and want also start statements (看到說可以修復).
 STRONG_ASKING_MARKERS = tuple(m for m in ASKING_MARKERS if m not in ("可以", "想", "要"))
 # 安不安全, 痛不痛, 有沒有: the A-not-A question
@@ -1271,7 +1275,7 @@ def _is_asking(text: str, bounds: tuple[int, int], clauses, strongly: bool = Fal
     if bounds[1] in clauses.questions:
         return True
     markers = STRONG_ASKING_MARKERS if strongly else ASKING_MARKERS
-    text = text.replace("問題", "")
+    text = NOT_A_QUESTION.sub("", text)
     if any(marker in text for marker in markers) or A_NOT_A.search(text):
         return True
     if ENGLISH_ASKING.search(text):
@@ -1301,6 +1305,10 @@ def _asking_clauses(clauses) -> list[tuple[int, int]]:
         if i and b in strong and (b[1] - b[0] <= 3 or _is_tag_question(text[b[0] : b[1]]))
     ]
     strong = sorted(set(strong) | set(tags))
+    # 「想了解外泌體的機制 以及未來的研究方向」: a clause joined on (以及, 還有) asks on
+    for i, b in enumerate(bounds):
+        if i and bounds[i - 1] in strong and JOINED_ON.match(text, b[0]) and b not in strong:
+            strong = sorted({*strong, b})
     return strong or [b for b in bounds if _is_asking(text[b[0] : b[1]], b, clauses)]
 
 
