@@ -58,6 +58,8 @@ BOOKING_WISHES = (
     "id like",
     "can i book",
 )
+# 「幾天會退掉」「才退掉」: swelling that goes down, not a booking given back.
+SUBSIDES = ("會", "才")
 # Words that join a clause on to the question before it.
 JOINED_ON = re.compile(r"以及|還有|另外|順便|跟|和|and |also |plus ")
 # 「想問這個外泌體 大人小孩都適合嗎」: a clause of the subject and a lead-in asks nothing yet.
@@ -1077,6 +1079,12 @@ class Understanding:
             return I.MY_REQUESTS
         moves = vocabulary.move.asked(normalised, negations) or _moves_to_a_time(normalised)
         cancels = vocabulary.cancel.asked(normalised, negations)
+        if (
+            cancels
+            and cancels.word == "退掉"
+            and normalised[cancels.start - 1 : cancels.start] in SUBSIDES
+        ):
+            cancels = None  # 「紅腫通常幾天會退掉」: the swelling goes down, nothing is cancelled
         if self._asks_the_rules(normalised, negations):
             # 「取消預約會收費嗎」: the rules, which no card answers; nothing is booked either
             answered = [t for t in answered if t != "booking"]
