@@ -694,14 +694,17 @@ class Understanding:
         過去嗎, 方便嗎) or with the patient's name or phone: they want an appointment."""
         if I.BOOK in negated or not entities.when or _when_asks_the_hours(normalised, clauses):
             return False
-        return bool(
-            entities.phone or entities.name or self.vocabulary.visit.asked(normalised, negations)
-        )
+        if entities.phone or entities.name:
+            return True
+        hit = self.vocabulary.visit.asked(normalised, negations)
+        return hit is not None and not _visit_told_beside_the_hours(hit.start, clauses)
 
     def _visit_asked_alone(self, normalised, negations, clauses, matches) -> bool:
         """A way of asking to come in (方便嗎, 可以過去嗎) in a clause no topic keyword is in."""
         hit = self.vocabulary.visit.asked(normalised, negations)
         if hit is None or _when_asks_the_hours(normalised, clauses):
+            return False
+        if _visit_told_beside_the_hours(hit.start, clauses):
             return False
         start, end = _clause_at(_clauses(clauses), hit.start)
         return not any(
@@ -1141,7 +1144,7 @@ DAY_WORDS = re.compile(
     r"|\b(?:today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekends?)\b"
 )
 HOURS_QUESTION = re.compile(
-    r"有開|有營業|營業|開到|幾點開|幾點關|開門|休息|休診|公休|看診時間|有看診|\b(?:open|close|closed)\b"
+    r"有開|有營業|營業|開到|幾點開|幾點關|關門|開門|休息|休診|公休|看診時間|有看診|\b(?:open|close|closed)\b"
 )
 
 
@@ -1186,6 +1189,16 @@ def _long_term_risk(topics: list[str], matches: list[KeywordMatch]) -> list[str]
     if long_term and all(m.rule.keyword in RISK_WORDS for m in side):
         return [t for t in topics if t != "side_effects"]
     return topics
+
+
+def _visit_told_beside_the_hours(at: int, clauses) -> bool:
+    """「晚上幾點關門啊 我下班才能過去欸」: the visit told in a statement, the hours asked; the
+    contact card answers (「明天下午可以過去嗎 你們幾點開」 asks to come, and books)."""
+    text = clauses.normalised
+    asking = _asking_clauses(clauses)
+    if not any(HOURS_QUESTION.search(text[a:b]) for a, b in asking):
+        return False
+    return _clause_at(_clauses(clauses), at) not in asking
 
 
 def _future_uses(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
