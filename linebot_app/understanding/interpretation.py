@@ -388,11 +388,13 @@ class Understanding:
             )
             band, beyond = (band, None) if topics else (FALLBACK, OWN_CONDITION)
         elif aftercare := self._aftercare_clauses(clauses):
-            # 「打完外泌體可以馬上去做臉部按摩嗎」: a keyword asked in another clause still counts
+            # 「打完外泌體可以馬上去做臉部按摩嗎」: a keyword asked in another clause still counts,
+            # and so does what staff taught (an example, or a keyword naming the activity)
             topics = tuple(
                 t
                 for t in topics
                 if t.topic in NOT_ABOUT_THE_TREATMENT
+                or t.source == EXAMPLE
                 or (
                     t.source == KEYWORD
                     and self._asked_elsewhere(t.topic, standing, clauses, aftercare)
@@ -504,16 +506,20 @@ class Understanding:
             if self.aftercare.find(text[a:b]) and not self.downtime.find(text[a:b])
         }
 
-    @staticmethod
-    def _asked_elsewhere(topic: str, matches, clauses, aside: set[tuple[int, int]]) -> bool:
+    def _asked_elsewhere(self, topic: str, matches, clauses, aside: set[tuple[int, int]]) -> bool:
         """A keyword of `topic` in a clause that asks, other than those set `aside`, or a
         longer one (more than a short word in passing) in one of those."""
         whole = _clauses(clauses)
         asking = set(_asking_clauses(clauses))
+        activities = self.aftercare.find(clauses.normalised)
         return any(
             m.rule.topic == topic
             and _clause_at(whole, m.start) in asking
-            and (_clause_at(whole, m.start) not in aside or len(m.rule.keyword) > SHORT_KEYWORD)
+            and (
+                _clause_at(whole, m.start) not in aside
+                or len(m.rule.keyword) > SHORT_KEYWORD
+                or any(m.start < h.end and h.start < m.end for h in activities)  # 泡溫泉 taught
+            )
             for m in matches
         )
 
