@@ -404,6 +404,9 @@ def test_a_comparison_asked_after_a_story_answers_the_comparison_only(understand
         ("我不預約也不用轉人 只想問外泌體跟幹細胞一樣嗎", ("what",)),  # 不 right before the action
         ("免轉人工 這個有通過衛福部嗎", ("safety",)),
         ("等我發薪水再來預約 現在先問一次多少", ("price",)),  # put off until something happens
+        ("我沒說要預約 只是問安全嗎", ("safety",)),
+        ("還在考慮 不會現在預約 想問有什麼副作用", ("side_effects",)),
+        ("no human pls, just tell me the price", ("price",)),
         ("我不需要轉真人，你們的客服都很忙吧。想問外泌體是怎麼來的？", None),  # 客服 remarked on
     ],
 )

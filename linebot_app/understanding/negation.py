@@ -61,6 +61,10 @@ FORWARD_CUES = (
     "下次再",
     "不找",
     "不問",
+    "沒說要",
+    "誰說要",
+    "不會現在",
+    "現在不會",
     "沒要",
     "不是",
     "別再",
@@ -82,6 +86,7 @@ FORWARD_CUES = (
     "not yet",
     "never mind",
     "not",
+    "no",
 )
 # Cues closing the clause they negate: 「預約就免了」「轉真人先不用」.
 BACKWARD_CUES = (
