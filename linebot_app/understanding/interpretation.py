@@ -43,6 +43,8 @@ MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
 # 「它跟玻尿酸、肉毒比呢」 "how is it different from hyaluronic acid fillers": it is exosomes.
 IT_IS_COMPARED = re.compile(r"它|\bit\b")
+# 「換到你們這邊」「改來你們這裡做」: coming to this clinic instead of another, not a new time.
+TO_THIS_CLINIC = re.compile(r"你們|妳們|這邊|這裡|貴診所|貴院")
 # Words of a patient who wants to book, whatever rule they also ask about.
 BOOKING_WISHES = (
     "我想",
@@ -338,7 +340,6 @@ class Understanding:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             keyword_topics = self._why_is_how_it_works(keyword_topics, standing, clauses, negated)
             keyword_topics = _future_uses(keyword_topics, standing, clauses)
-            keyword_topics = _long_term_risk(keyword_topics, standing)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
             overridden = self._second_opinion(keyword_topics, standing, matches, clauses, negations)
             if overridden:
@@ -346,6 +347,7 @@ class Understanding:
             else:
                 topics = self._with_unkeyworded_questions(topics, standing, clauses, negated)
             topics = self._without_story_actions(topics, standing, clauses)
+            topics = self._long_term_risk(topics, standing, clauses)
             topics = self._condition_with_efficacy(topics, standing, normalised, negated)
             band = ANSWER if topics else FALLBACK
         elif urgent_word or self._only_thanks(normalised, negations):
@@ -670,10 +672,11 @@ class Understanding:
         about (config `other_treatments`), and exosomes are neither named nor compared with it
         (named only to be ruled out, 「她是想打玻尿酸啦 不是外泌體」, they are not named)."""
         # 「手術的疤」「雷射後留下的疤」: the patient's condition, not the treatment asked about
-        named = [
+        named = [  # (「手術後可以用嗎」: recovering from one is the condition too)
             hit
             for hit in self.other_treatments.find(normalised)
             if "疤" not in normalised[hit.end : hit.end + 4]
+            and not normalised.startswith("後", hit.end)
         ]
         if not named or any(not h.negated for h in self.subject.find(normalised, negations)):
             return False
@@ -1086,7 +1089,7 @@ class Understanding:
             return I.DELETE_DATA
         if vocabulary.request_status.asked(normalised, negations):
             return I.MY_REQUESTS
-        moves = vocabulary.move.asked(normalised, negations) or _moves_to_a_time(normalised)
+        moves = self._move_asked(normalised, negations) or _moves_to_a_time(normalised)
         cancels = vocabulary.cancel.asked(normalised, negations)
         if (
             cancels
@@ -1115,6 +1118,39 @@ class Understanding:
         if answered or band == CLARIFY:
             return I.ASK
         return I.OFFTOPIC
+
+    def _move_asked(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> bool:
+        """A move word, not negated, that is not a change of clinic (「這次想說換到你們這邊做」)."""
+        return any(
+            not hit.negated and not TO_THIS_CLINIC.match(normalised, hit.end)
+            for hit in self.vocabulary.move.find(normalised, negations)
+        )
+
+    def _long_term_risk(
+        self, topics: tuple[TopicScore, ...], matches: list[KeywordMatch], clauses
+    ) -> tuple[TopicScore, ...]:
+        """「長期打會有風險嗎」「打久了身體會不會怎樣」「長期打外泌體，會不會對身體有不好的影響」:
+        beside a long-term safety keyword, a risk word, or a guess of side effects for a clause
+        asking about harm, is that same question (safety)."""
+        names = {t.topic for t in topics}
+        if "safety" not in names or "side_effects" not in names:
+            return topics
+        if not any(m.rule.topic == "safety" and LONG_TERM.search(m.rule.keyword) for m in matches):
+            return topics
+        side = [m for m in matches if m.rule.topic == "side_effects"]
+        if any(m.rule.keyword not in RISK_WORDS for m in side):
+            return topics
+        text = clauses.normalised
+        guessed = [  # the clauses the side-effects guess came from
+            (a, b)
+            for a, b in _asking_clauses(clauses)
+            if self.model is not None
+            and not any(a <= m.start < b for m in matches if m.rule.tier != Tier.LAST_RESORT)
+            and self.model.predict(text[a:b])[0].label == "side_effects"
+        ]
+        if any(not HARM_WORDS.search(text[a:b]) for a, b in guessed):
+            return topics  # 「打完要休息多久？有長期風險嗎？」: downtime asked too
+        return tuple(t for t in topics if t.topic != "side_effects")
 
     def _asks_the_booking_rules(self, normalised: str, negations, clauses) -> bool:
         """A question about booking with a rule word (會被, 黑名單, 訂金) and no wish to book
@@ -1184,17 +1220,8 @@ def _told_as_past(key: str, clauses) -> bool:
 # 「長期打會有風險嗎」: the risk of years of it is the safety card's (long-term safety), not the
 # side effects one has after a session.
 LONG_TERM = re.compile(r"長期|打久|打多了|long.?term")
-RISK_WORDS = frozenset({"風險", "有風險", "風險嗎", "risk", "risks"})
-
-
-def _long_term_risk(topics: list[str], matches: list[KeywordMatch]) -> list[str]:
-    if "safety" not in topics or "side_effects" not in topics:
-        return topics
-    side = [m for m in matches if m.rule.topic == "side_effects"]
-    long_term = any(m.rule.topic == "safety" and LONG_TERM.search(m.rule.keyword) for m in matches)
-    if long_term and all(m.rule.keyword in RISK_WORDS for m in side):
-        return [t for t in topics if t != "side_effects"]
-    return topics
+HARM_WORDS = re.compile(r"影響|怎樣|風險|傷害|不好|危險|harm|risk")
+RISK_WORDS = frozenset({"風險", "有風險", "風險嗎", "會不會怎樣", "會怎樣", "risk", "risks"})
 
 
 def _visit_told_beside_the_hours(at: int, clauses) -> bool:
