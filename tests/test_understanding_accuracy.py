@@ -4,8 +4,8 @@ same scoring `python -m bench.understanding_accuracy` prints).
 The tuning set (keywords and thresholds were tuned on it), the developer's own stories
 (negation, cancel/move, slots, urgent, paraphrases), the development sets (each written by a
 fresh writer who never saw the keywords, examples or other sets: dev, chat, third, actions,
-fourth, fifth, sixth, seventh, eighth, ninth, tenth to thirteenth and off-topic were tuned
-on, their misses read; fresh and check 1–5 are only scored, like the held-out set), and the
+fourth, fifth, sixth, seventh, eighth, ninth, tenth to sixteenth and off-topic were tuned
+on, their misses read; fresh and check 1–6 are only scored, like the held-out set), and the
 held-out set written before any tuning (tests/data/unseen_messages.yaml, never read to tune
 anything; skipped when absent).
 Failure output gives aggregate figures only, never messages of the held-out or the blind sets.
@@ -50,6 +50,10 @@ TENTH = DATA / "dev_tenth_messages.yaml"
 ELEVENTH = DATA / "dev_eleventh_messages.yaml"
 TWELFTH = DATA / "dev_twelfth_messages.yaml"
 THIRTEENTH = DATA / "dev_thirteenth_messages.yaml"
+FOURTEENTH = DATA / "dev_fourteenth_messages.yaml"
+FIFTEENTH = DATA / "dev_fifteenth_messages.yaml"
+SIXTEENTH = DATA / "dev_sixteenth_messages.yaml"
+CHECK6 = DATA / "dev_check6_messages.yaml"
 CHECK5 = DATA / "dev_check5_messages.yaml"
 BLIND = {
     UNSEEN,
@@ -59,6 +63,7 @@ BLIND = {
     CHECK3,
     CHECK4,
     CHECK5,
+    CHECK6,
 }  # scored only: their messages are never shown
 SETS = [
     TUNING,
@@ -78,19 +83,23 @@ SETS = [
     ELEVENTH,
     TWELFTH,
     THIRTEENTH,
+    FOURTEENTH,
+    FIFTEENTH,
+    SIXTEENTH,
     OFFTOPIC,
     CHECK,
     CHECK2,
     CHECK3,
     CHECK4,
     CHECK5,
+    CHECK6,
     UNSEEN,
 ]
 # What was reached (docs/understanding.md), less about a point: a floor, not the goal. The
 # held-out set's goal was 92% with no off-topic card and no negated action; it has been scored
-# often (aggregate figures only: at each commit of earlier sessions, three times in the
-# 2026-12-02 evening session and by every run of this test), last at 89.6% with 3 off-topic
-# cards and 1 negated action fired. Reaching the goal by tuning on it would make it one more
+# often (aggregate figures only: at each commit of earlier sessions, a few times a session since
+# and by every run of this test), last at 90.4% with 3 off-topic cards and 1 negated action
+# fired (2026-12-03). Reaching the goal by tuning on it would make it one more
 # tuning set.
 REQUIRED = {
     TUNING: 0.98,
@@ -106,17 +115,21 @@ REQUIRED = {
     CHECK: 0.93,
     CHECK2: 0.94,
     SIXTH: 0.96,
-    SEVENTH: 0.93,
+    SEVENTH: 0.94,
     CHECK3: 0.91,
     OFFTOPIC: 0.97,
     EIGHTH: 0.97,
     NINTH: 0.94,
-    CHECK4: 0.86,
-    TENTH: 0.95,
+    CHECK4: 0.87,
+    TENTH: 0.96,
     ELEVENTH: 0.96,
     TWELFTH: 0.87,
-    THIRTEENTH: 0.93,
-    CHECK5: 0.93,
+    THIRTEENTH: 0.94,
+    FOURTEENTH: 0.96,
+    FIFTEENTH: 0.95,
+    SIXTEENTH: 0.94,
+    CHECK6: 0.92,
+    CHECK5: 0.94,
 }
 MAX_OFFTOPIC_CARDS = {
     UNSEEN: 3,
@@ -128,6 +141,7 @@ MAX_OFFTOPIC_CARDS = {
     NINTH: 2,
     TWELFTH: 1,
     THIRTEENTH: 2,
+    CHECK6: 1,
 }
 MAX_NEGATED_FIRED = {UNSEEN: 1}
 
