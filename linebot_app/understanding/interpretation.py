@@ -586,13 +586,7 @@ class Understanding:
             if self.model is None or len(text) < MIN_CLAUSE or _is_tag_question(text):
                 continue
             best = self.model.predict(text)[0]
-            if (
-                best.label in self.topics
-                and best.label not in UNGUESSED
-                and best.label not in negated
-                and best.label != compared
-                and best.probability >= self.config.thresholds.answer
-            ):
+            if self._confident(best, negated) and best.label != compared:
                 if at is None:  # asked before the comparison
                     result.insert(
                         len(result) - 1, TopicScore(best.label, best.probability, CLASSIFIER)
@@ -898,6 +892,15 @@ class Understanding:
                 result.append(topic)
         return result
 
+    def _confident(self, best, negated: set[str]) -> bool:
+        """A clause's guess good enough to answer: a card's topic, not an action, not negated."""
+        return (
+            best.label in self.topics
+            and best.label not in UNGUESSED
+            and best.label not in negated
+            and best.probability >= self.config.thresholds.answer
+        )
+
     def _with_unkeyworded_questions(
         self,
         topics: tuple[TopicScore, ...],
@@ -925,12 +928,7 @@ class Understanding:
             if len(INTRODUCTION.sub("", text)) < MIN_QUESTION:  # 「想問這個外泌體」 leads in
                 continue
             best = self.model.predict(text)[0]
-            if (
-                best.label in self.topics
-                and best.label not in UNGUESSED
-                and best.label not in negated
-                and best.probability >= self.config.thresholds.answer
-            ):
+            if self._confident(best, negated):
                 placed.append((start, TopicScore(best.label, best.probability, CLASSIFIER)))
                 added = True
             chat = chat or (best.label == OFFTOPIC and best.probability >= STORY_ONLY_OFFTOPIC)
