@@ -492,3 +492,9 @@ def test_aftercare_gets_the_physicians_instructions_not_a_card(understanding):
     assert seen.answered_topics == () and seen.beyond_the_article == "aftercare"
     assert read(understanding, "做完可以泡溫泉嗎 會不會腫").answered_topics == ("side_effects",)
     assert read(understanding, "打完多久可以上班").answered_topics == ("side_effects",)
+
+
+def test_evidence_of_the_results_is_the_references_card(understanding):
+    assert read(understanding, "外泌體的效果有科學證據嗎").answered_topics == ("references",)
+    both = read(understanding, "請問外泌體真的有效嗎?有沒有研究報告可以給我?")
+    assert both.answered_topics == ("benefits", "references")

@@ -340,6 +340,7 @@ class Understanding:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             keyword_topics = self._why_is_how_it_works(keyword_topics, standing, clauses, negated)
             keyword_topics = _future_uses(keyword_topics, standing, clauses)
+            keyword_topics = _evidence_of_results(keyword_topics, standing, clauses)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
             overridden = self._second_opinion(keyword_topics, standing, matches, clauses, negations)
             if overridden:
@@ -1230,6 +1231,20 @@ def _visit_told_beside_the_hours(at: int, clauses) -> bool:
     if not any(HOURS_QUESTION.search(text[a:b]) for a, b in asking):
         return False
     return _clause_at(_clauses(clauses), at) not in asking
+
+
+def _evidence_of_results(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
+    """「效果有研究根據嗎」「有論文可以證明外泌體有效嗎」: evidence of the results is the
+    references card's; a results keyword only in clauses that ask for evidence gives no card of
+    its own (「真的有效嗎？有沒有研究報告」 asks both)."""
+    if "references" not in topics or BENEFITS not in topics:
+        return topics
+    whole = _clauses(clauses)
+    evidence = {_clause_at(whole, m.start) for m in matches if m.rule.topic == "references"}
+    results = [_clause_at(whole, m.start) for m in matches if m.rule.topic == BENEFITS]
+    if all(clause in evidence for clause in results):
+        return [t for t in topics if t != BENEFITS]
+    return topics
 
 
 def _future_uses(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
