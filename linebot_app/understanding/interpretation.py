@@ -313,6 +313,7 @@ class Understanding:
             keyword_topics = self._without_phone_words(keyword_topics, standing)
         # 「我要找專人，不要機器人」: asked as well as negated; an action only where a clause asks
         # (「我不需要轉真人…你們的客服都很忙吧。想問…」 remarks on 客服, it asks for no one)
+        whole, asking = _clauses(clauses), _asking_clauses(clauses)
         asked = {
             m.rule.topic
             for m in standing
@@ -320,7 +321,7 @@ class Understanding:
             and (
                 m.rule.topic not in negated_topics
                 or m.rule.topic not in I.ACTION_TOPICS.values()
-                or _clause_at(_clauses(clauses), m.start) in _asking_clauses(clauses)
+                or _clause_at(whole, m.start) in asking
             )
         }
         negated = (negated_topics - asked) | self._negated_intents(normalised, negations)
@@ -339,8 +340,7 @@ class Understanding:
         if keyword_topics:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             keyword_topics = self._why_is_how_it_works(keyword_topics, standing, clauses, negated)
-            keyword_topics = _future_uses(keyword_topics, standing, clauses)
-            keyword_topics = _evidence_of_results(keyword_topics, standing, clauses)
+            keyword_topics = _part_of_another_question(keyword_topics, standing, clauses)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
             overridden = self._second_opinion(keyword_topics, standing, matches, clauses, negations)
             if overridden:
@@ -823,19 +823,29 @@ class Understanding:
         requested = {m.rule.topic for m in matches if m.rule.keyword not in self.story_words}
         return tuple(t for t in topics if t.topic not in actions or t.topic in requested)
 
+    def _story_words_only(self, matches: list[KeywordMatch], actions_only: bool = True):
+        """The matches naming an action (or any topic), when story words are all they are."""
+        named = [
+            m
+            for m in matches
+            if (m.rule.topic in I.ACTION_TOPICS.values() if actions_only else m.rule.topic)
+        ]
+        if named and all(m.rule.keyword in self.story_words for m in named):
+            return named
+        return []
+
     def _about_the_staff(self, matches: list[KeywordMatch], clauses) -> bool:
         """「請問你們的諮詢師有什麼證照」「Are you hiring nurses?」: staff named by story words
         only, in a question about the staff themselves (config `intents.about_the_staff`)."""
-        named = [m for m in matches if m.rule.topic in I.ACTION_TOPICS.values()]
-        if not named or any(m.rule.keyword not in self.story_words for m in named):
+        if not self._story_words_only(matches):
             return False
         return bool(self.about_the_staff.find(clauses.normalised))
 
     def _told_beside_a_question(self, matches: list[KeywordMatch], clauses) -> bool:
         """「…她看我打完效果不錯也很想打外泌體。這樣打會有影響嗎？」: story words name the action
         in a clause that asks nothing, and another clause asks (what no card answers)."""
-        named = [m for m in matches if m.rule.topic in I.ACTION_TOPICS.values()]
-        if not named or any(m.rule.keyword not in self.story_words for m in named):
+        named = self._story_words_only(matches)
+        if not named:
             return False
         whole = _clauses(clauses)
         asking = _asking_clauses(clauses)
@@ -845,8 +855,8 @@ class Understanding:
     def _remarked_on(self, matches: list[KeywordMatch], clauses) -> bool:
         """Only story words (小編, 櫃檯) name the action, in a message that neither asks nor
         requests anything and says more than the word."""
-        named = [m for m in matches if m.rule.topic]
-        if not named or any(m.rule.keyword not in self.story_words for m in named):
+        named = self._story_words_only(matches, actions_only=False)
+        if not named:
             return False
         text = clauses.normalised
         if _asking_clauses(clauses) or any(w in text for w in REQUEST_HINTS):
@@ -937,14 +947,13 @@ class Understanding:
             # 「我上個月打了外泌體，效果很好。想問打完多久可以去做臉？」: the story's 效果 is no
             # question, and what is asked no card answers (read whole, it is no card's either;
             # 「…不安全，真的沒問題嗎」 asks about the clause before it)
+            whole = _clauses(clauses)
             return tuple(
                 t
                 for t in topics
                 if t.topic in I.ACTION_TOPICS.values()
                 or any(
-                    _clause_at(_clauses(clauses), m.start) in asking
-                    for m in matches
-                    if m.rule.topic == t.topic
+                    _clause_at(whole, m.start) in asking for m in matches if m.rule.topic == t.topic
                 )
             )
         if not added:
@@ -1233,30 +1242,22 @@ def _visit_told_beside_the_hours(at: int, clauses) -> bool:
     return _clause_at(_clauses(clauses), at) not in asking
 
 
-def _evidence_of_results(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
-    """「效果有研究根據嗎」「有論文可以證明外泌體有效嗎」: evidence of the results is the
-    references card's; a results keyword only in clauses that ask for evidence gives no card of
-    its own (「真的有效嗎？有沒有研究報告」 asks both)."""
-    if "references" not in topics or BENEFITS not in topics:
-        return topics
-    whole = _clauses(clauses)
-    evidence = {_clause_at(whole, m.start) for m in matches if m.rule.topic == "references"}
-    results = [_clause_at(whole, m.start) for m in matches if m.rule.topic == BENEFITS]
-    if all(clause in evidence for clause in results):
-        return [t for t in topics if t != BENEFITS]
-    return topics
+# (topic, the topic whose clauses it belongs to): 「外泌體未來還有哪些可能的應用」 asks about uses
+# to come (the future card); 「效果有研究根據嗎」 about evidence of the results (references);
+# 「真的有效嗎？有沒有研究報告」 asks both.
+PART_OF = (("applications", "future"), ("benefits", "references"))
 
 
-def _future_uses(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
-    """「外泌體未來還有哪些可能的應用」「未來會有更多用途嗎」: uses to come are the future card's;
-    an applications keyword only in clauses that name the future gives no card of its own."""
-    if "future" not in topics or APPLICATIONS not in topics:
-        return topics
+def _part_of_another_question(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
+    """A topic whose keywords stand only in clauses holding the keywords of the topic it is part
+    of (`PART_OF`) gives no card of its own."""
     whole = _clauses(clauses)
-    future = {_clause_at(whole, m.start) for m in matches if m.rule.topic == "future"}
-    uses = [_clause_at(whole, m.start) for m in matches if m.rule.topic == APPLICATIONS]
-    if all(clause in future for clause in uses):
-        return [t for t in topics if t != APPLICATIONS]
+    for part, whole_topic in PART_OF:
+        if part not in topics or whole_topic not in topics:
+            continue
+        holding = {_clause_at(whole, m.start) for m in matches if m.rule.topic == whole_topic}
+        if all(_clause_at(whole, m.start) in holding for m in matches if m.rule.topic == part):
+            topics = [t for t in topics if t != part]
     return topics
 
 
