@@ -10,7 +10,6 @@ import datetime as dt
 import hmac
 import secrets
 
-from icalendar import Calendar, Event
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -51,6 +50,9 @@ def token_is_valid(session: Session, offered: str) -> bool:
 
 
 def build_feed(session: Session, now: dt.datetime, clinic_name: str, tz_name: str) -> bytes:
+    # Imported here: icalendar costs every worker 3.6 MiB, and only a subscribed calendar reads it.
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", "-//Boston clinic LINE bot//console//ZH-TW")
     calendar.add("version", "2.0")
