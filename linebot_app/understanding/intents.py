@@ -212,9 +212,15 @@ class UrgentWords:
             if filler and not before.endswith(filler):
                 continue
             head = before[: len(before) - len(filler)].rstrip()
-            if any(head.endswith(word) for word in self._not):
+            after = (filler or text[at : at + 1])[:1]
+            if any(head.endswith(word) for word in self._not) and not _asks_either_way(head, after):
                 return True
         return False
+
+
+def _asks_either_way(head: str, after: str) -> bool:
+    """「會不會」「是不是」: A不A asks, it negates nothing (打完會不會越來越腫 is still urgent)."""
+    return len(head) >= 2 and head.endswith("不") and bool(after) and head[-2] == after
 
 
 # Inside an urgent word, what may stand between its halves: one or two characters, none of

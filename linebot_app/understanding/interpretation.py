@@ -45,6 +45,8 @@ MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
 IT_IS_COMPARED = re.compile(r"它|\bit\b")
 # 「換到你們這邊」「改來你們這裡做」: coming to this clinic instead of another, not a new time.
 TO_THIS_CLINIC = re.compile(r"你們|妳們|這邊|這裡|貴診所|貴院")
+# 「想說提早保養」「要提早打好幾次嗎」: starting the treatment early, not moving a booking earlier.
+EARLY_TREATMENT = re.compile(r"(?:提早|提前)(?:開始)?(?:打|做|保養|預防|抗老|準備)")
 # Words of a patient who wants to book, whatever rule they also ask about.
 BOOKING_WISHES = (
     "我想",
@@ -337,6 +339,9 @@ class Understanding:
             keyword_topics = []
         if keyword_topics and self._chat_with_a_word(keyword_topics, standing, clauses):
             keyword_topics = []  # 「看到你們的廣告了 那個模特兒皮膚好好」
+        wish = self._weak_wish_beside_a_question(keyword_topics, standing, normalised, negations)
+        if wish:  # 「想了解一下做完的狀況」: the question, read without the wish, is answered
+            keyword_topics = []
         if keyword_topics:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             keyword_topics = self._why_is_how_it_works(keyword_topics, standing, clauses, negated)
@@ -358,6 +363,7 @@ class Understanding:
             if entities.phone:  # the number the patient gave says nothing about a topic
                 ignored += _phone_spans(normalised, standing)
             ignored += _link_spans(text, normalised)  # nor does an e-mail address or a link
+            ignored += wish
             asked_in_clauses = self._with_unkeyworded_questions((), [], clauses, negated)
             if len(asked_in_clauses) >= 2:
                 topics, band = asked_in_clauses, ANSWER
@@ -975,6 +981,25 @@ class Understanding:
                 ordered.append(score)
         return tuple(ordered)
 
+    def _weak_wish_beside_a_question(
+        self, topics: list[str], standing: list[KeywordMatch], normalised: str, negations
+    ) -> list[tuple[int, int]]:
+        """The spans of weak booking words (想了解, 想試試, 諮詢) when they are the only keywords
+        and the rest of the message asks something the classifier answers (「想了解一下你們在推的
+        這個新療程是在做什麼」 asks what it is; it books nothing). Alone (「想了解一下」) they
+        still offer booking."""
+        if topics != ["booking"]:
+            return []
+        own = [m for m in standing if m.rule.topic == "booking"]
+        if not own or any(m.rule.tier != Tier.WEAK for m in own):
+            return []
+        spans = [(m.start, m.end) for m in own]
+        ignored = spans + [(m.start, m.end) for m in standing if m.rule.topic is None]
+        guessed, band = self._classify(normalised, negations, set(), ignored)
+        if band != ANSWER or guessed[0].topic in I.ACTION_TOPICS.values():
+            return []
+        return spans
+
     def _second_opinion(
         self,
         topics: list[str],
@@ -1130,7 +1155,9 @@ class Understanding:
     def _move_asked(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> bool:
         """A move word, not negated, that is not a change of clinic (「這次想說換到你們這邊做」)."""
         return any(
-            not hit.negated and not TO_THIS_CLINIC.match(normalised, hit.end)
+            not hit.negated
+            and not TO_THIS_CLINIC.match(normalised, hit.end)
+            and not EARLY_TREATMENT.match(normalised, hit.start)
             for hit in self.vocabulary.move.find(normalised, negations)
         )
 
@@ -1208,6 +1235,8 @@ AFTER_TREATMENT = re.compile(r"打完|做完|術後|療程後|打了之後|做�
 # 「上次抽血還昏倒」「之前在別家打完整個臉腫」: what happened before, not an emergency now.
 PAST_MARKERS = re.compile(r"上次|之前|以前|去年|前年|上個月|那次|那時|當時|小時候|前幾年|曾經")
 PRESENT_MARKERS = re.compile(r"現在|目前|還在|一直|越來越|今天|剛剛|剛才|剛|這次|now|today")
+# Asking what to do about it (怎麼辦) is asking for help now, whatever the story's tense.
+PLEA = re.compile(r"怎麼辦|怎麼處理|該怎麼|要怎麼|救命|help|what (?:do|should) i do")
 
 
 def _told_as_past(key: str, clauses) -> bool:
@@ -1220,9 +1249,16 @@ def _told_as_past(key: str, clauses) -> bool:
     whole = _clauses(clauses)
     clause = _clause_at(whole, at)
     told = text[clause[0] : clause[1]]
-    if not PAST_MARKERS.search(told) or PRESENT_MARKERS.search(told):
+    if PRESENT_MARKERS.search(told):
         return False
-    return any(b != clause for b in _asking_clauses(clauses))
+    index = whole.index(clause) if clause in whole else 0
+    before = text[whole[index - 1][0] : whole[index - 1][1]] if index > 0 else ""
+    if not PAST_MARKERS.search(told) and not (  # 「我表姐去年打外泌體 打完整個臉腫起來」
+        PAST_MARKERS.search(before) and not PRESENT_MARKERS.search(before)
+    ):
+        return False
+    asking = [b for b in _asking_clauses(clauses) if b != clause]
+    return any(not PLEA.search(text[a:b]) for a, b in asking)
 
 
 # 「長期打會有風險嗎」: the risk of years of it is the safety card's (long-term safety), not the

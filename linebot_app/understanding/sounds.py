@@ -66,6 +66,11 @@ class SoundTable:
         )
 
 
+# Topics that start an action: sounding like their keyword is enough only when the keyword's
+# first character is typed as it is (預越 for 預約), not when another word ends in its sound.
+ACTION_TOPICS = frozenset({"booking", "human"})
+
+
 class SoundAlikes:
     """The keyword automaton over the readings of the Chinese keywords (and ignore phrases)."""
 
@@ -89,8 +94,12 @@ class SoundAlikes:
         found = []
         for match in self._router.matches(self.table.fold(normalised)):
             rule = self._rules[match.rule.keyword]
-            if normalised[match.start : match.end] != rule.keyword:
-                found.append(KeywordMatch(match.start, match.end, rule))
+            typed = normalised[match.start : match.end]
+            if typed == rule.keyword:
+                continue
+            if rule.topic in ACTION_TOPICS and typed[0] != rule.keyword[0]:
+                continue  # 「戴牙套會影響打外泌體嗎」: 響打外泌體 is no 想打外泌體
+            found.append(KeywordMatch(match.start, match.end, rule))
         return found
 
     def merge(self, exact: list[KeywordMatch], normalised: str) -> list[KeywordMatch]:
