@@ -1281,18 +1281,26 @@ def _visit_told_beside_the_hours(at: int, clauses) -> bool:
 # (topic, the topic whose clauses it belongs to): 「外泌體未來還有哪些可能的應用」 asks about uses
 # to come (the future card); 「效果有研究根據嗎」 about evidence of the results (references);
 # 「真的有效嗎？有沒有研究報告」 asks both.
-PART_OF = (("applications", "future"), ("benefits", "references"))
+PART_OF = (
+    ("applications", "future", None),
+    ("benefits", "references", None),
+    # 「外泌體的來源可靠嗎」「來源乾淨嗎 會不會有感染的疑慮」: whether the source is safe
+    ("what", "safety", re.compile(r"來源|來自|哪裡來|怎麼來")),
+)
 
 
 def _part_of_another_question(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
-    """A topic whose keywords stand only in clauses holding the keywords of the topic it is part
-    of (`PART_OF`) gives no card of its own."""
+    """A topic whose keywords (those the rule names, if it does) stand only in clauses holding
+    the keywords of the topic it is part of (`PART_OF`) gives no card of its own."""
     whole = _clauses(clauses)
-    for part, whole_topic in PART_OF:
+    for part, whole_topic, words in PART_OF:
         if part not in topics or whole_topic not in topics:
             continue
+        own = [m for m in matches if m.rule.topic == part]
+        if words is not None and not all(words.search(m.rule.keyword) for m in own):
+            continue
         holding = {_clause_at(whole, m.start) for m in matches if m.rule.topic == whole_topic}
-        if all(_clause_at(whole, m.start) in holding for m in matches if m.rule.topic == part):
+        if all(_clause_at(whole, m.start) in holding for m in own):
             topics = [t for t in topics if t != part]
     return topics
 

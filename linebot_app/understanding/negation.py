@@ -66,6 +66,12 @@ FORWARD_CUES = (
     "不會現在",
     "現在不會",
     "沒要",
+    "本來是想",  # 「我本來是想直接預約的 但想了想還是先問清楚」: the wish taken back
+    "原本是想",
+    "本來想",
+    "原本想",
+    "ㄅ用",  # 注音文 for 不用, 不要
+    "ㄅ要",
     "不是",
     "別再",
     "別",
@@ -114,6 +120,8 @@ BACKWARD_CUES = (
     "maybe later",
     "later",
 )
+# A wish taken back: 「本來是想…」 (and then 但 …).
+RETRACTIONS = frozenset({"本來是想", "原本是想", "本來想", "原本想"})
 # Words that end a negation's reach: what follows is what the patient does want.
 CONTRAST = (
     "只是",
@@ -205,9 +213,11 @@ def _find_all(text: str, cue: str, lo: int, hi: int) -> list[int]:
     return found
 
 
-def _scope_end(text: str, start: int, clause_end: int, english: bool = False) -> int:
+def _scope_end(text: str, start: int, clause_end: int, english: bool = False, cue: str = "") -> int:
     end = min(clause_end, start + (MAX_SCOPE_ENGLISH if english else MAX_SCOPE))
     for word in CONTRAST:
+        if cue in RETRACTIONS and word == "直接":  # 「本來是想直接預約的」: still taken back
+            continue
         at = text.find(word, start, end)
         if at != -1:
             end = at
@@ -249,7 +259,7 @@ def negated_spans(clauses: Clauses) -> tuple[NegatedSpan, ...]:
                     continue
                 taken[at - lo : at - lo + len(cue)] = b"\x01" * len(cue)
                 scope_start = at + len(cue)
-                end = _scope_end(text, scope_start, hi, cue.isascii())
+                end = _scope_end(text, scope_start, hi, cue.isascii(), cue)
                 if end > scope_start:
                     spans.append(NegatedSpan(cue, scope_start, end, question))
         for found in ACTION_CUES.finditer(text, lo, hi):
