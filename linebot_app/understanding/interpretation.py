@@ -339,6 +339,16 @@ class Understanding:
             keyword_topics = []
         if keyword_topics and self._chat_with_a_word(keyword_topics, standing, clauses):
             keyword_topics = []  # 「看到你們的廣告了 那個模特兒皮膚好好」
+        if (
+            keyword_topics == [APPLICATIONS]
+            and not any(
+                _is_asking(normalised[a:b], (a, b), clauses, strongly=True) for a, b in whole
+            )
+            and not any(
+                m.rule.topic == APPLICATIONS and m.rule.tier == Tier.STRONG for m in standing
+            )
+        ):
+            keyword_topics = []  # 「最近追劇追到好晚 黑眼圈超重」: a condition told, none asked
         wish = self._weak_wish_beside_a_question(keyword_topics, standing, normalised, negations)
         if wish:  # 「想了解一下做完的狀況」: the question, read without the wish, is answered
             keyword_topics = []
@@ -804,8 +814,8 @@ class Understanding:
             return topics
         if {APPLICATIONS, BENEFITS} <= set(names) or not {APPLICATIONS, BENEFITS} & set(names):
             return topics
-        if not any(m.rule.topic == APPLICATIONS for m in matches):
-            return topics
+        if not any(m.rule.topic == APPLICATIONS and m.rule.tier == Tier.STRONG for m in matches):
+            return topics  # (a weak condition word, 掉髮, asks whether it works: benefits)
         at = names.index(APPLICATIONS) if APPLICATIONS in names else names.index(BENEFITS)
         pair = (TopicScore(APPLICATIONS, 1.0, KEYWORD), TopicScore(BENEFITS, 1.0, KEYWORD))
         rest = [t for t in topics if t.topic not in (APPLICATIONS, BENEFITS)]
@@ -930,14 +940,17 @@ class Understanding:
         if self.model is None or not clauses.breaks:
             return topics
         placed = [(m.start, TopicScore(m.rule.topic, 1.0, KEYWORD)) for m in matches]
+        kept = {t.topic for t in topics}
         asking = _asking_clauses(clauses)
         added = chat = False
         for start, end in _clauses(clauses):
             text = clauses.normalised[start:end]
             if len(text) < MIN_CLAUSE or any(
-                start <= m.start < end for m in matches if m.rule.tier != Tier.LAST_RESORT
+                start <= m.start < end
+                for m in matches
+                if m.rule.tier == Tier.STRONG or (m.rule.tier == Tier.WEAK and m.rule.topic in kept)
             ):
-                continue
+                continue  # (a weak word no card was given for, 頭皮, leaves its clause to guess)
             if (start, end) not in asking:  # 「有看到說外泌體可以改善掉髮」 reports, not asks
                 continue
             if _is_tag_question(text):  # 「…醬可以ㄇ」 asks about the clause before it
