@@ -303,7 +303,10 @@ class Understanding:
         normalised = clauses.normalised
         negations = negated_spans(clauses)
         urgent_word = self.vocabulary.urgent.find(normalised)
-        if urgent_word and _told_as_past(normalise(urgent_word), clauses):
+        if urgent_word and (
+            _told_as_past(normalise(urgent_word), clauses)
+            or _not_meant(normalise(urgent_word), clauses)
+        ):
             urgent_word = None  # 「上次公司健檢抽血還昏倒…想知道你們打外泌體會先敷麻藥嗎」
         matches = self.router.matches(normalised)
         if self.sound_alikes is not None:  # 負作用 read as 副作用
@@ -1250,6 +1253,37 @@ PAST_MARKERS = re.compile(r"上次|之前|以前|去年|前年|上個月|那次|
 PRESENT_MARKERS = re.compile(r"現在|目前|還在|一直|越來越|今天|剛剛|剛才|剛|這次|now|today")
 # Asking what to do about it (怎麼辦) is asking for help now, whatever the story's tense.
 PLEA = re.compile(r"怎麼辦|怎麼處理|該怎麼|要怎麼|救命|help|what (?:do|should) i do")
+
+
+# Before an urgent word in its clause: what may happen (萬一, 會不會) is a question about side
+# effects; 熱到快昏倒 is a figure of speech, and so is being dizzy from reading (看完那篇文章我頭
+# 好暈). Laughing in the clause (哈哈) says it is a joke. None of it counts beside a word of now
+# (現在, 剛 …): 「會不會是過敏 我現在喘不過氣」 is urgent.
+HYPOTHETICAL = re.compile(r"萬一|如果|假如|要是|會不會|\b(?:if|what if|would)\b")
+HYPERBOLE = re.compile(r"(?:熱|累|笑|氣|忙|餓|煩|冷)到快?$")
+FROM_READING = re.compile(r"看到|看完|看了|讀到|讀完|聽到|聽完")
+DIZZY = re.compile(r"暈|喘不過")
+LAUGHING = re.compile(r"哈哈|呵呵|笑死|\b(?:lol|haha|xd)\b")
+
+
+def _not_meant(key: str, clauses) -> bool:
+    """The urgent word is asked about as a possibility, said as a figure of speech or as a
+    joke, in a clause that tells nothing of now (see `HYPOTHETICAL`)."""
+    text = clauses.normalised
+    at = text.find(key)
+    if at < 0:  # found with a word inside or as it sounds: keep it urgent
+        return False
+    start, end = _clause_at(_clauses(clauses), at)
+    told = text[start:end]
+    laughing = LAUGHING.search(told)
+    if PRESENT_MARKERS.search(told) and not laughing:
+        return False
+    before = text[start:at]
+    if HYPOTHETICAL.search(before) or HYPERBOLE.search(before):
+        return True
+    if DIZZY.search(key) and FROM_READING.search(before):
+        return True
+    return bool(laughing)
 
 
 def _told_as_past(key: str, clauses) -> bool:
