@@ -41,6 +41,22 @@ MIN_DIGITS_FOR_PHONE = 7
 THANKS_FILLER = frozenset("好的了啦喔哦唷呀啊嗯您你們妳大家囉捏")
 MAX_THANKS_REST = 2
 MIN_CLAUSE = 4  # characters of a clause the classifier reads on its own
+# 比較 as "rather" after what or which (「打完要擦什麼保養品比較好」) compares nothing unless two
+# treatments are linked.
+WHICH_THING = re.compile(r"什麼|哪種|哪一種|哪些|怎麼|\b(?:what|which)\b")
+LINKED = re.compile(r"跟|和|與|同|還是|或|比起|相比|比打|比做|\b(?:vs|or|than)\b")
+
+
+def _rather(normalised: str, hit) -> bool:
+    """The comparison word is the 比 of 比較 (rather, more) and nothing links two treatments."""
+    return (
+        hit.word == "比"
+        and normalised.startswith("比較", hit.start)
+        and bool(WHICH_THING.search(normalised, 0, hit.start))
+        and not LINKED.search(normalised)
+    )
+
+
 # 「它跟玻尿酸、肉毒比呢」 "how is it different from hyaluronic acid fillers": it is exosomes.
 IT_IS_COMPARED = re.compile(r"它|\bit\b")
 # 「換到你們這邊」「改來你們這裡做」: coming to this clinic instead of another, not a new time.
@@ -78,6 +94,7 @@ REQUEST_HINTS = ("幫", "找", "回", "聯絡", "聯繫", "問", "在嗎", "在�
 # The classifier this sure that a whole message is chat outweighs a short word in passing or
 # one clause read alone.
 SURELY_CHAT = 0.85
+REMARK_CHAT, REMARK_TOPIC = 0.4, 0.2  # chat at least this sure, each keyword's topic at most
 # An asking clause the classifier reads as chat this surely leaves the story's keywords unasked.
 STORY_ONLY_OFFTOPIC = 0.55
 # Cards that are about the clinic, not the treatment: a question about another treatment
@@ -568,7 +585,8 @@ class Understanding:
             and not IT_IS_COMPARED.search(normalised)
         ):
             return None
-        if self.comparisons.find(normalised):
+        hits = self.comparisons.find(normalised)
+        if hits and not all(_rather(normalised, hit) for hit in hits):
             return topic
         if self.comparisons_with_subject.find(normalised) and (
             self.subject.find(normalised) or self.subject_pronouns.find(normalised)
@@ -774,7 +792,19 @@ class Understanding:
         topical = [m for m in matches if m.rule.topic and m.rule.tier != Tier.LAST_RESORT]
         if any(len(m.rule.keyword) > SHORT_KEYWORD for m in topical):
             return False
-        return self._surely_chat(clauses.normalised)
+        if self._surely_chat(clauses.normalised):
+            return True
+        # A remark told in a few clauses (「最近一直熬夜 皮膚好差 唉」): chat ranked first, and the
+        # keywords' own topics far behind
+        if self.model is None or not clauses.breaks:
+            return False
+        ranked = {p.label: p.probability for p in self.model.predict(clauses.normalised)}
+        best = max(ranked, key=ranked.get)
+        return (
+            best == OFFTOPIC
+            and ranked[best] >= REMARK_CHAT
+            and all(ranked.get(t, 0.0) <= REMARK_TOPIC for t in topics)
+        )
 
     def _without_context_topics(
         self, topics: list[str], matches: list[KeywordMatch], clauses
