@@ -376,6 +376,7 @@ class Understanding:
             keyword_topics = self._without_context_topics(keyword_topics, standing, clauses)
             keyword_topics = self._why_is_how_it_works(keyword_topics, standing, clauses, negated)
             keyword_topics = _part_of_another_question(keyword_topics, standing, clauses)
+            keyword_topics = self._without_incidental_skin(keyword_topics, standing, clauses)
             topics = tuple(TopicScore(t, 1.0, KEYWORD) for t in keyword_topics)
             overridden = self._second_opinion(keyword_topics, standing, matches, clauses, negations)
             if overridden:
@@ -1046,6 +1047,36 @@ class Understanding:
             return []
         return spans
 
+    def _without_incidental_skin(
+        self, topics: list[str], matches: list[KeywordMatch], clauses
+    ) -> list[str]:
+        """「朋友說外泌體可以修復皮膚 想問打完大概多久可以看到皮膚變好 效果會維持多久」: a skin word
+        in a clause that tells, or in one holding another topic's keyword, or in one the
+        classifier confidently reads as another topic's question, is what that question is
+        about; when that is all the applications card had, it gives no card of its own."""
+        if APPLICATIONS not in topics or len(topics) < 2 or self.model is None:
+            return topics
+        own = [m for m in matches if m.rule.topic == APPLICATIONS]
+        if not own or any(m.rule.keyword not in SKIN_WORDS for m in own):
+            return topics
+        whole, asking = _clauses(clauses), _asking_clauses(clauses)
+        others = {
+            _clause_at(whole, m.start)
+            for m in matches
+            if m.rule.topic not in (None, APPLICATIONS) and m.rule.tier == Tier.STRONG
+        }
+        text = clauses.normalised
+
+        def explained(clause: tuple[int, int]) -> bool:
+            if clause in others or clause not in asking:
+                return True
+            best = self.model.predict(text[clause[0] : clause[1]])[0]
+            return best.label != APPLICATIONS and self._confident(best, set())
+
+        if all(explained(_clause_at(whole, m.start)) for m in own):
+            return [t for t in topics if t != APPLICATIONS]
+        return topics
+
     def _second_opinion(
         self,
         topics: list[str],
@@ -1380,6 +1411,14 @@ def _part_of_another_question(topics: list[str], matches: list[KeywordMatch], cl
         if all(_clause_at(whole, m.start) in holding for m in own):
             topics = [t for t in topics if t != part]
     return topics
+
+
+# What a question is about the skin of, rather than a question about skin conditions.
+SKIN_WORDS = frozenset({"皮膚", "肌膚", "skin"})
+
+
+# What a question is about the skin of, rather than a question about skin conditions.
+SKIN_WORDS = frozenset({"皮膚", "肌膚", "skin"})
 
 
 def _without_spans(normalised: str, spans: list[tuple[int, int]]) -> str:
