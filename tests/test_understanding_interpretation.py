@@ -498,3 +498,89 @@ def test_evidence_of_the_results_is_the_references_card(understanding):
     assert read(understanding, "外泌體的效果有科學證據嗎").answered_topics == ("references",)
     both = read(understanding, "請問外泌體真的有效嗎?有沒有研究報告可以給我?")
     assert both.answered_topics == ("benefits", "references")
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        ("想了解一下你們在推的這個新療程是在做什麼", ("what",)),
+        ("想諮詢一下價格", ("price",)),
+    ],
+)
+def test_a_weak_wish_beside_a_question_answers_it_and_books_nothing(understanding, text, answered):
+    seen = read(understanding, text)
+    assert (seen.intent, seen.answered_topics) == ("ask", answered)
+    assert read(understanding, "想了解一下").intent == "book"  # alone, it still offers booking
+
+
+def test_a_sound_alike_of_a_booking_word_must_keep_its_first_character(understanding):
+    assert read(understanding, "戴牙套會影響打外泌體嗎").intent != "book"  # 響打 is no 想打
+    assert read(understanding, "我想預越").intent == "book"
+
+
+def test_starting_early_is_no_move_but_coming_earlier_is(understanding):
+    assert read(understanding, "想說提早保養 我這種狀況適合嗎").intent == "ask"
+    assert read(understanding, "可以提早嗎 我明天上午有空").intent == "move_request"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我本來是想直接預約的 但想了想還是先問清楚比較好 只是想知道打外泌體安不安全",
+        "先ㄅ用幫我約 我只是問問 打完會瘀青ㄇ",
+    ],
+)
+def test_a_wish_taken_back_and_zhuyin_negation_book_nothing(understanding, text):
+    seen = read(understanding, text)
+    assert seen.intent == "ask" and "book" in seen.negated
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("萬一打完過敏休克怎麼辦 這有可能發生嗎", "ask"),
+        ("熱到快昏倒 你們診所幾點開 我想進去吹冷氣哈哈", "ask"),
+        ("看完那篇文章我頭好暈 專有名詞太多了 可以簡單講外泌體是什麼嗎", "ask"),
+        ("昨天去花園夜市吃太多了 今天臉好腫哈哈", "offtopic"),
+        ("會不會是過敏 我現在喘不過氣", "urgent"),
+        ("打完喘不過氣 會不會是過敏", "urgent"),
+        ("我看到我媽昏倒了", "urgent"),
+        ("欸欸欸 臉腫超快 五分鐘就腫一倍 怎麼辦啦", "urgent"),
+        ("我之前在你們這打的 打完整個臉腫起來 怎麼辦", "urgent"),
+        ("我表姐去年在台北打外泌體 打完整個臉腫起來 腫了快一個禮拜才消 想問這種腫很常見嗎", "ask"),
+    ],
+)
+def test_an_emergency_asked_about_as_a_possibility_or_a_joke_is_none(understanding, text, intent):
+    assert read(understanding, text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text", ["預約遲到十五分鐘還可以做嗎", "預約的時候可以指定醫生嗎", "預約成功會有簡訊通知嗎"]
+)
+def test_a_question_about_how_booking_works_books_nothing(understanding, text):
+    assert read(understanding, text).intent == "offtopic"
+
+
+def test_the_patients_own_address_is_no_question_about_the_clinics(understanding):
+    assert read(understanding, "發票可以寄到公司地址嗎").answered_topics == ()
+    assert read(understanding, "地址在哪").answered_topics == ("contact",)
+
+
+def test_a_condition_word_asked_about_answers_and_one_told_in_a_remark_does_not(understanding):
+    assert read(understanding, "敏感肌能做嗎").answered_topics == ("applications",)
+    assert read(understanding, "最近追劇追到好晚 黑眼圈超重 好想睡").answered_topics == ()
+    # whether it works for a condition named by a weak word stays benefits, as the tuning set says
+    assert read(understanding, "外泌體對掉髮有效嗎").answered_topics == ("benefits",)
+
+
+def test_a_skin_word_in_another_topics_question_gives_no_applications_card(understanding):
+    seen = read(
+        understanding,
+        "朋友說外泌體可以修復皮膚 想問打完大概多久可以看到皮膚變好 效果會維持多久",
+    )
+    assert seen.answered_topics == ("benefits",)
+
+
+def test_rather_after_what_compares_nothing(understanding):
+    assert read(understanding, "打完外泌體要擦什麼保養品比較好").answered_topics == ()
+    assert read(understanding, "外泌體跟PRP哪個比較好").answered_topics == ("what",)
