@@ -1512,7 +1512,10 @@ def _is_asking(text: str, bounds: tuple[int, int], clauses, strongly: bool = Fal
 
 
 # 「…醬可以ㄇ」「…這樣可以嗎」: a clause asking only whether what was just said is all right
-TAG_QUESTION = re.compile(r"(?:那|那這樣|這樣|醬|這)?(?:可以|可|行|好|ok|方便)(?:嗎|ㄇ|嘛|不|呢)?")
+TAG_QUESTION = re.compile(
+    r"(?:那|那這樣|這樣|醬|這|這種|這種情況|這樣的話)?(?:也)?(?:可以|可|行|好|ok|方便|能)"
+    r"(?:做|打|用)?(?:嗎|ㄇ|嘛|不|呢)?"
+)
 
 
 def _is_tag_question(text: str) -> bool:
