@@ -369,6 +369,10 @@ class Understanding:
             )
         ):
             keyword_topics = []  # 「最近追劇追到好晚 黑眼圈超重」: a condition told, none asked
+        if keyword_topics == [APPLICATIONS] and self._weak_condition_of_another_question(
+            standing, normalised, negated_topics
+        ):
+            keyword_topics = []  # 「術後紅腫要多久才能消」: the swelling, not what it treats
         wish = self._weak_wish_beside_a_question(keyword_topics, standing, normalised, negations)
         if wish:  # 「想了解一下做完的狀況」: the question, read without the wish, is answered
             keyword_topics = []
@@ -450,7 +454,10 @@ class Understanding:
             and "booking" not in {t.topic for t in topics}
             and entities.when
             and I.BOOK not in negated
-            and self._visit_asked_alone(normalised, negations, clauses, standing)
+            and (
+                (entities.name and entities.phone)  # 「郭先生 0935789123 明天晚上6點半 順便問價錢」
+                or self._visit_asked_alone(normalised, negations, clauses, standing)
+            )
         ):  # 「…效果多久會出來？我想這個週末先過去諮詢」: the questions, and the visit asked for
             # (「朋友打完說效果不錯 想說乾脆約一下 下禮拜二晚上可以嗎」: the story's 效果 is none)
             asked = tuple(
@@ -458,7 +465,9 @@ class Understanding:
                 for t in topics
                 if t.source != KEYWORD or self._asked_in_a_clause(t.topic, standing, clauses)
             )
-            topics = (*asked, TopicScore("booking", 1.0, KEYWORD))
+            booking = TopicScore("booking", 1.0, KEYWORD)
+            told_first = entities.name and entities.phone  # the details, then the question
+            topics = (booking, *asked) if told_first else (*asked, booking)
         topics = _condition_first(topics)
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
         if intent in (I.ASK, I.OFFTOPIC) and self._asks_the_rules(normalised, negations):
@@ -1028,6 +1037,17 @@ class Understanding:
                 ordered.append(score)
         return tuple(ordered)
 
+    def _weak_condition_of_another_question(
+        self, standing: list[KeywordMatch], normalised: str, negated: set[str]
+    ) -> bool:
+        """Only weak condition words (術後, 敏感肌) name the applications card, and the classifier
+        is confident the message asks another card's question."""
+        own = [m for m in standing if m.rule.topic == APPLICATIONS]
+        if self.model is None or not own or any(m.rule.tier != Tier.WEAK for m in own):
+            return False
+        best = self.model.predict(normalised)[0]
+        return best.label != APPLICATIONS and self._confident(best, negated)
+
     def _weak_wish_beside_a_question(
         self, topics: list[str], standing: list[KeywordMatch], normalised: str, negations
     ) -> list[tuple[int, int]]:
@@ -1394,6 +1414,8 @@ PART_OF = (
     ("benefits", "references", None),
     # 「外泌體的來源可靠嗎」「來源乾淨嗎 會不會有感染的疑慮」: whether the source is safe
     ("what", "safety", re.compile(r"來源|來自|哪裡來|怎麼來")),
+    # 「文章裡說的研究出處在哪」: where the studies are, not where the clinic is
+    ("contact", "references", re.compile(r"^(?:在哪|在哪裡|哪裡|哪裡找|where)$")),
 )
 
 
