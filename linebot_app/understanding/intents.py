@@ -122,6 +122,7 @@ _DATA = r"(?:個人)?(?:資料|個資|信息|資訊|電話|手機號碼|號碼|�
 _DELETE = r"(?:刪除|刪掉|刪了|刪(?![除掉了])|移除|清除|清掉)(?!重)"
 DELETE_DATA_REQUEST = re.compile(
     rf"{_DATA}.{{0,6}}?{_DELETE}|{_DELETE}.{{0,6}}?{_DATA}"
+    rf"|{_DELETE}.{{0,12}}?(?:留的|留下的|所有的?){_DATA}"  # 刪除我在你們LINE上留的所有資料
     r"|\b(?:delete|remove|erase|wipe)\b.{0,20}?\b(?:data|info|information|details|number|records?)\b"
 )
 
