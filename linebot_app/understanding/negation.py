@@ -68,6 +68,7 @@ FORWARD_CUES = (
     "沒要",
     "沒有想",  # 「我沒有想預約啦 只是問問價錢」
     "沒想要",
+    "沒想",
     "不會去",  # 「我不會去預約 只是好奇它的原理」
     "不會想",
     "不會要",
@@ -93,6 +94,10 @@ FORWARD_CUES = (
     "do not need",
     "do not",
     "dont",
+    "wont",
+    "will not",
+    "not going to",
+    "not gonna",
     "not now",
     "not yet",
     "never mind",
@@ -202,6 +207,8 @@ def _word_at(text: str, start: int, cue: str) -> bool:
         before = start == 0 or not text[start - 1].isalnum()
         after = end == len(text) or not text[end].isalnum()
         return before and after
+    if cue.endswith("想") and text.startswith(("到", "說"), end):
+        return False  # 沒想到 (did not expect), 沒有想說: not a wish declined
     if cue.startswith("不") and start > 0 and end < len(text) and text[start - 1] == cue[1]:
         return False  # 要不要, 用不用, 是不是
     if cue.startswith("不") and start > 0 and len(cue) > 1 and text[start - 1] == text[start + 1]:
@@ -230,7 +237,7 @@ def _scope_end(text: str, start: int, clause_end: int, english: bool = False, cu
 
 
 _CUE_STARTS = frozenset(c[0] for c in FORWARD_CUES + BACKWARD_CUES if not c.isascii())
-_ENGLISH_CUES = re.compile(r"\b(no|not|dont|do not|never|later)\b")
+_ENGLISH_CUES = re.compile(r"\b(no|not|dont|do not|wont|will not|never|later)\b")
 
 
 def _may_negate(text: str) -> bool:
