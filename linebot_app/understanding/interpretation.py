@@ -68,6 +68,7 @@ BOOKING_WISHES = (
     "我想",
     "我要",
     "想約",
+    "想一起約",
     "想預約",
     "想幫",
     "要約",
@@ -373,7 +374,7 @@ class Understanding:
             standing, normalised, negated_topics
         ):
             keyword_topics = []  # 「術後紅腫要多久才能消」: the swelling, not what it treats
-        wish = self._weak_wish_beside_a_question(keyword_topics, standing, normalised, negations)
+        wish = self._weak_wish_beside_a_question(keyword_topics, standing, clauses, negations)
         if wish:  # 「想了解一下做完的狀況」: the question, read without the wish, is answered
             keyword_topics = []
         if keyword_topics:
@@ -1049,7 +1050,7 @@ class Understanding:
         return best.label != APPLICATIONS and self._confident(best, negated)
 
     def _weak_wish_beside_a_question(
-        self, topics: list[str], standing: list[KeywordMatch], normalised: str, negations
+        self, topics: list[str], standing: list[KeywordMatch], clauses, negations
     ) -> list[tuple[int, int]]:
         """The spans of weak booking words (想了解, 想試試, 諮詢) when they are the only keywords
         and the rest of the message asks something the classifier answers (「想了解一下你們在推的
@@ -1061,6 +1062,13 @@ class Understanding:
         if not own or any(m.rule.tier != Tier.WEAK for m in own):
             return []
         spans = [(m.start, m.end) for m in own]
+        normalised = clauses.normalised
+        whole = _clauses(clauses)
+        if all(  # 「上次去你們那邊諮詢 護理師很有耐心…先跟你們說聲謝謝喔」: a visit told
+            PAST_MARKERS.search(normalised[a:b])
+            for a, b in (_clause_at(whole, m.start) for m in own)
+        ):
+            return spans
         ignored = spans + [(m.start, m.end) for m in standing if m.rule.topic is None]
         guessed, band = self._classify(normalised, negations, set(), ignored)
         if band != ANSWER or guessed[0].topic in I.ACTION_TOPICS.values():
@@ -1393,7 +1401,9 @@ def _told_as_past(key: str, clauses) -> bool:
 # side effects one has after a session.
 LONG_TERM = re.compile(r"長期|打久|打多了|long.?term")
 HARM_WORDS = re.compile(r"影響|怎樣|風險|傷害|不好|危險|harm|risk")
-RISK_WORDS = frozenset({"風險", "有風險", "風險嗎", "會不會怎樣", "會怎樣", "risk", "risks"})
+RISK_WORDS = frozenset(
+    {"風險", "有風險", "風險嗎", "會不會怎樣", "會怎樣", "後遺症", "risk", "risks"}
+)
 
 
 def _visit_told_beside_the_hours(at: int, clauses) -> bool:
