@@ -63,6 +63,8 @@ IT_IS_COMPARED = re.compile(r"它|\bit\b")
 TO_THIS_CLINIC = re.compile(r"你們|妳們|這邊|這裡|貴診所|貴院")
 # 「想說提早保養」「要提早打好幾次嗎」: starting the treatment early, not moving a booking earlier.
 EARLY_TREATMENT = re.compile(r"(?:提早|提前)(?:開始)?(?:打|做|保養|預防|抗老|準備)")
+# Policy words that only set a condition: beside a booking they ask no rule.
+CONDITIONALS = frozenset({"如果", "假如", "萬一", "的話", "what if"})
 # Words of a patient who wants to book, whatever rule they also ask about.
 BOOKING_WISHES = (
     "我想",
@@ -1295,7 +1297,12 @@ class Understanding:
     def _asks_the_booking_rules(self, normalised: str, negations, clauses) -> bool:
         """A question about booking with a rule word (會被, 黑名單, 訂金) and no wish to book
         (我想, 我要, 幫我 …): 「預約了沒去會被列黑名單嗎」."""
-        if not self.vocabulary.policy.asked(normalised, negations):
+        rules = [
+            hit
+            for hit in self.vocabulary.policy.find(normalised, negations)
+            if not hit.negated and hit.word not in CONDITIONALS
+        ]
+        if not rules:  # 「如果不貴的話明天下午三點可以去嗎」: a wish on a condition, no rule
             return False
         if any(w in normalised for w in BOOKING_WISHES):
             return False
