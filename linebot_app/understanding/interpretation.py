@@ -1372,7 +1372,7 @@ def _not_meant(key: str, clauses) -> bool:
     start, end = _clause_at(_clauses(clauses), at)
     told = text[start:end]
     laughing = LAUGHING.search(told)
-    if PRESENT_MARKERS.search(told) and not laughing:
+    if PRESENT_MARKERS.search(told.replace(key, "")) and not laughing:  # (一直流血's 一直)
         return False
     before = text[start:at]
     if HYPOTHETICAL.search(before) or HYPERBOLE.search(before):
@@ -1426,11 +1426,17 @@ def _visit_told_beside_the_hours(at: int, clauses) -> bool:
 # (topic, the topic whose clauses it belongs to): 「外泌體未來還有哪些可能的應用」 asks about uses
 # to come (the future card); 「效果有研究根據嗎」 about evidence of the results (references);
 # 「真的有效嗎？有沒有研究報告」 asks both.
+THIS_IS_WHAT = re.compile(r"^(?:這|這個|它)(?:是)?(?:什麼|啥)|^(?:是)?在(?:做|打)什麼")
 PART_OF = (
     ("applications", "future", None),
     ("benefits", "references", None),
     # 「外泌體的來源可靠嗎」「來源乾淨嗎 會不會有感染的疑慮」: whether the source is safe
     ("what", "safety", re.compile(r"來源|來自|哪裡來|怎麼來")),
+    # 「這是什麼原理」: what is asked of it is the other card's question
+    *(
+        ("what", other, THIS_IS_WHAT)
+        for other in ("mechanism", "benefits", "side_effects", "safety", "price", "applications")
+    ),
     # 「文章裡說的研究出處在哪」: where the studies are, not where the clinic is
     ("contact", "references", re.compile(r"^(?:在哪|在哪裡|哪裡|哪裡找|where)$")),
 )
