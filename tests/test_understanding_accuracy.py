@@ -4,8 +4,8 @@ same scoring `python -m bench.understanding_accuracy` prints).
 The tuning set (keywords and thresholds were tuned on it), the developer's own stories
 (negation, cancel/move, slots, urgent, paraphrases), the development sets (each written by a
 fresh writer who never saw the keywords, examples or other sets: dev, chat, third, actions,
-fourth, fifth, sixth, seventh, eighth, ninth, tenth to sixteenth and off-topic were tuned
-on, their misses read; fresh and check 1–6 are only scored, like the held-out set), and the
+fourth, fifth, sixth, seventh, eighth, ninth, tenth to twenty-fifth and off-topic were
+tuned on, their misses read; fresh and check 1–10 are only scored, like the held-out set), and the
 held-out set written before any tuning (tests/data/unseen_messages.yaml, never read to tune
 anything; skipped when absent).
 Failure output gives aggregate figures only, never messages of the held-out or the blind sets.
@@ -55,6 +55,19 @@ FIFTEENTH = DATA / "dev_fifteenth_messages.yaml"
 SIXTEENTH = DATA / "dev_sixteenth_messages.yaml"
 CHECK6 = DATA / "dev_check6_messages.yaml"
 CHECK5 = DATA / "dev_check5_messages.yaml"
+SEVENTEENTH = DATA / "dev_seventeenth_messages.yaml"
+EIGHTEENTH = DATA / "dev_eighteenth_messages.yaml"
+NINETEENTH = DATA / "dev_nineteenth_messages.yaml"
+TWENTIETH = DATA / "dev_twentieth_messages.yaml"
+TWENTYFIRST = DATA / "dev_twentyfirst_messages.yaml"
+TWENTYSECOND = DATA / "dev_twentysecond_messages.yaml"
+TWENTYTHIRD = DATA / "dev_twentythird_messages.yaml"
+TWENTYFOURTH = DATA / "dev_twentyfourth_messages.yaml"
+TWENTYFIFTH = DATA / "dev_twentyfifth_messages.yaml"
+CHECK7 = DATA / "dev_check7_messages.yaml"
+CHECK8 = DATA / "dev_check8_messages.yaml"
+CHECK9 = DATA / "dev_check9_messages.yaml"
+CHECK10 = DATA / "dev_check10_messages.yaml"
 BLIND = {
     UNSEEN,
     FRESH,
@@ -64,6 +77,10 @@ BLIND = {
     CHECK4,
     CHECK5,
     CHECK6,
+    CHECK7,
+    CHECK8,
+    CHECK9,
+    CHECK10,
 }  # scored only: their messages are never shown
 SETS = [
     TUNING,
@@ -86,6 +103,15 @@ SETS = [
     FOURTEENTH,
     FIFTEENTH,
     SIXTEENTH,
+    SEVENTEENTH,
+    EIGHTEENTH,
+    NINETEENTH,
+    TWENTIETH,
+    TWENTYFIRST,
+    TWENTYSECOND,
+    TWENTYTHIRD,
+    TWENTYFOURTH,
+    TWENTYFIFTH,
     OFFTOPIC,
     CHECK,
     CHECK2,
@@ -93,6 +119,10 @@ SETS = [
     CHECK4,
     CHECK5,
     CHECK6,
+    CHECK7,
+    CHECK8,
+    CHECK9,
+    CHECK10,
     UNSEEN,
 ]
 # What was reached (docs/understanding.md), less about a point: a floor, not the goal. The

@@ -830,7 +830,9 @@ class Understanding:
         asking = _asking_clauses(clauses)
         if not asking or len(asking) == len(bounds):
             return topics
-        asking += [b for b in bounds if b not in asking and _only_keywords(b, matches)]
+        asking += [
+            b for b in bounds if b not in asking and _only_keywords(b, matches, clauses.normalised)
+        ]
         in_asking = {
             m.rule.topic
             for m in matches
@@ -1030,7 +1032,10 @@ class Understanding:
             if topic in I.ACTION_TOPICS.values():
                 continue
             starts = [m.start for m in matches if m.rule.topic == topic]
-            if starts and not any(a <= st < b for st in starts for a, b in asking):
+            listing = [  # 「你們營業時間 外泌體多少」: a keyword listed is asked
+                b for b in _clauses(clauses) if _only_keywords(b, matches, clauses.normalised)
+            ]
+            if starts and not any(a <= st < b for st in starts for a, b in asking + listing):
                 kept.discard(topic)
         ordered: list[TopicScore] = []
         for _, score in sorted(placed, key=lambda p: p[0]):
@@ -1524,11 +1529,29 @@ def _condition_first(topics: tuple[TopicScore, ...]) -> tuple[TopicScore, ...]:
     return topics
 
 
-def _only_keywords(bounds: tuple[int, int], matches: list[KeywordMatch]) -> bool:
-    """「請問地址 and 價錢」: a clause that is a topic keyword and little else lists a question."""
+def _only_keywords(
+    bounds: tuple[int, int], matches: list[KeywordMatch], text: str | None = None
+) -> bool:
+    """「請問地址 and 價錢」「你們營業時間」: a clause that is a topic keyword and little else (a
+    word of address: 你們, 請問, 還有) lists a question."""
     start, end = bounds
-    covered = sum(m.length for m in matches if m.rule.topic and start <= m.start < end)
-    return covered > 0 and end - start - covered <= 1
+    inside = [m for m in matches if m.rule.topic and start <= m.start < end]
+    covered = sum(m.length for m in inside)
+    if covered == 0:
+        return False
+    if end - start - covered <= 1:
+        return True
+    if text is None:
+        return False
+    rest = "".join(
+        c
+        for i, c in enumerate(text[start:end], start)
+        if not any(m.start <= i < m.end for m in inside)
+    )
+    return len(LISTING_FILLERS.sub("", rest)) <= 1
+
+
+LISTING_FILLERS = re.compile(r"你們|妳們|請問|還有|另外|那|的|順便問")
 
 
 def _clause_at(bounds: list[tuple[int, int]], position: int) -> tuple[int, int]:
