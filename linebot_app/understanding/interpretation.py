@@ -63,6 +63,8 @@ IT_IS_COMPARED = re.compile(r"它|\bit\b")
 TO_THIS_CLINIC = re.compile(r"你們|妳們|這邊|這裡|貴診所|貴院")
 # 「想說提早保養」「要提早打好幾次嗎」: starting the treatment early, not moving a booking earlier.
 EARLY_TREATMENT = re.compile(r"(?:提早|提前)(?:開始)?(?:打|做|保養|預防|抗老|準備)")
+# A treatment just had (剛做完雷射, 做完音波): recovering from it is the patient's condition.
+JUST_HAD = re.compile(r"(?:做完|打完|動完|剛做|剛打)$")
 # Policy words that only set a condition: beside a booking they ask no rule.
 CONDITIONALS = frozenset({"如果", "假如", "萬一", "的話", "what if"})
 # Words of a patient who wants to book, whatever rule they also ask about.
@@ -722,6 +724,7 @@ class Understanding:
             for hit in self.other_treatments.find(normalised)
             if "疤" not in normalised[hit.end : hit.end + 4]
             and not normalised.startswith("後", hit.end)
+            and not JUST_HAD.search(normalised, 0, hit.start)  # 「剛做完雷射 可以拿它來修復嗎」
         ]
         if not named or any(not h.negated for h in self.subject.find(normalised, negations)):
             return False
@@ -1431,6 +1434,7 @@ def _visit_told_beside_the_hours(at: int, clauses) -> bool:
 # (topic, the topic whose clauses it belongs to): 「外泌體未來還有哪些可能的應用」 asks about uses
 # to come (the future card); 「效果有研究根據嗎」 about evidence of the results (references);
 # 「真的有效嗎？有沒有研究報告」 asks both.
+WHERE_ALONE = re.compile(r"^(?:在哪|在哪裡|哪裡|哪裡找|where)$")
 THIS_IS_WHAT = re.compile(r"^(?:這|這個|它)(?:是)?(?:什麼|啥)|^(?:是)?在(?:做|打)什麼")
 PART_OF = (
     ("applications", "future", None),
@@ -1443,7 +1447,8 @@ PART_OF = (
         for other in ("mechanism", "benefits", "side_effects", "safety", "price", "applications")
     ),
     # 「文章裡說的研究出處在哪」: where the studies are, not where the clinic is
-    ("contact", "references", re.compile(r"^(?:在哪|在哪裡|哪裡|哪裡找|where)$")),
+    ("contact", "references", WHERE_ALONE),
+    ("contact", "mechanism", WHERE_ALONE),  # 「道理在哪」
 )
 
 
