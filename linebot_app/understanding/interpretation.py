@@ -63,6 +63,10 @@ IT_IS_COMPARED = re.compile(r"它|\bit\b")
 TO_THIS_CLINIC = re.compile(r"你們|妳們|這邊|這裡|貴診所|貴院")
 # 「想說提早保養」「要提早打好幾次嗎」: starting the treatment early, not moving a booking earlier.
 EARLY_TREATMENT = re.compile(r"(?:提早|提前)(?:開始)?(?:打|做|保養|預防|抗老|準備)")
+# Whether exosomes suit a pet or a baby is not the article's (nor the clinic's) question.
+NOT_A_PATIENT = re.compile(
+    r"狗狗|貓咪|寵物|毛小孩|給狗|給貓|嬰兒|新生兒|寶寶臉|\b(?:dog|cat|pet|puppy|baby)\b"
+)
 # A treatment just had (剛做完雷射, 做完音波): recovering from it is the patient's condition.
 JUST_HAD = re.compile(r"(?:做完|打完|動完|剛做|剛打)$")
 # Policy words that only set a condition: beside a booking they ask no rule.
@@ -111,7 +115,7 @@ WHY_WORDS = ("為什麼", "為甚麼", "為啥", "為何", "怎麼會", "什麼�
 WHY_EXPLAINS = frozenset({"applications", "benefits"})
 OWN_CONDITION, OTHER_TREATMENT = "own_condition", "other_treatment"
 AFTERCARE = "aftercare"
-FIRST_PERSON = re.compile(r"我|本人|\b(i|im|my|me)\b")
+FIRST_PERSON = re.compile(r"我|本人|本身|\b(i|im|my|me)\b")
 SHORT_KEYWORD = 3  # characters: a keyword this short may be incidental (皮膚, 效果, 在哪)
 QUESTION_ENDINGS = ("嗎", "呢")
 UNGUESSED = frozenset({"human", "greeting", "booking"})  # actions and greetings need words
@@ -424,6 +428,9 @@ class Understanding:
         elif not compared and self._about_another_treatment(normalised, clauses, negations):
             topics = tuple(t for t in topics if t.topic in NOT_ABOUT_THE_TREATMENT)
             band, beyond = (band, None) if topics else (FALLBACK, OTHER_TREATMENT)
+        elif NOT_A_PATIENT.search(normalised):  # 「我家狗狗有皮膚病 外泌體可以給狗打嗎」
+            topics = tuple(t for t in topics if t.topic in NOT_ABOUT_THE_TREATMENT)
+            band, beyond = (band, None) if topics else (FALLBACK, OWN_CONDITION)
         elif self._own_condition(normalised, negations):
             # what the condition is treated with is still asked (「我媽媽有糖尿病，傷口一直好不
             # 了，可以用在這種傷口嗎」): a keyword of the applications card stays
@@ -1237,7 +1244,7 @@ class Understanding:
             return I.DELETE_DATA
         if vocabulary.request_status.asked(normalised, negations):
             return I.MY_REQUESTS
-        moves = self._move_asked(normalised, negations) or _moves_to_a_time(normalised)
+        moves = self._move_asked(normalised, negations) or _moves_to_a_time(normalised, negations)
         cancels = vocabulary.cancel.asked(normalised, negations)
         if (
             cancels
@@ -1322,7 +1329,7 @@ class Understanding:
         vocabulary = self.vocabulary
         changes = (
             vocabulary.move.asked(normalised, negations)
-            or _moves_to_a_time(normalised)
+            or _moves_to_a_time(normalised, negations)
             or vocabulary.cancel.asked(normalised, negations)
         )
         return bool(changes) and bool(vocabulary.policy.asked(normalised, negations))
@@ -1622,9 +1629,13 @@ _MOVE_TO_A_TIME = re.compile(
 )
 
 
-def _moves_to_a_time(normalised: str) -> bool:
-    """「改週六」「改下午三點」: 改 followed by a time is moving a request."""
-    return bool(_MOVE_TO_A_TIME.search(normalised))
+def _moves_to_a_time(normalised: str, negations: tuple[NegatedSpan, ...] = ()) -> bool:
+    """「改週六」「改下午三點」: 改 followed by a time is moving a request (not when declined:
+    「不用幫我改到下禮拜 我是想直接取消」)."""
+    return any(
+        not any(span.covers(found.start(), found.end()) for span in negations)
+        for found in _MOVE_TO_A_TIME.finditer(normalised)
+    )
 
 
 def load_model(replies_dir: Path) -> TopicModel | None:

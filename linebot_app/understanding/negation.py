@@ -69,7 +69,9 @@ FORWARD_CUES = (
     "沒有想",  # 「我沒有想預約啦 只是問問價錢」
     "沒想要",
     "沒想",
-    "毋是",  # 台語: 「我毋是欲預約」
+    "毋是",  # 台語: 「我毋是欲預約」「我無欲取消」「麥幫我轉真人」 (麥 in ACTION_CUES)
+    "無欲",
+    "毋欲",
     "毋免",
     "無愛",
     "不會去",  # 「我不會去預約 只是好奇它的原理」
@@ -169,9 +171,10 @@ CONTRAST = (
     "thanks",
     "thank",
 )
-# Cues that are one character before an action (「我不預約」「免轉人工」; 不 and 免 alone negate
-# too much: 不錯, 免費) and an action put off until something happens (「等我發薪水再來預約」).
-ACTION_CUES = re.compile(r"[不免](?=預約|約診|約|轉|找|幫我|打給)|等[^再,]{1,8}?再來?")
+# Cues that are one character before an action (「我不預約」「免轉人工」, 台語 麥/莫; 不 and 免
+# alone negate too much: 不錯, 免費) and an action put off until something happens
+# (「等我發薪水再來預約」).
+ACTION_CUES = re.compile(r"[不免麥莫](?=預約|約診|約|轉|找|幫我|打給)|等[^再,]{1,8}?再來?")
 QUESTION_PARTICLES = ("嗎", "呢", "嘛", "麼")
 _A_NOT_A = re.compile(r"(.)不\1")
 
@@ -241,12 +244,13 @@ def _scope_end(text: str, start: int, clause_end: int, english: bool = False, cu
 
 
 _CUE_STARTS = frozenset(c[0] for c in FORWARD_CUES + BACKWARD_CUES if not c.isascii())
+ACTION_FIRSTS = frozenset("免等麥莫")  # the one-character cues of ACTION_CUES (不 is a cue start)
 _ENGLISH_CUES = re.compile(r"\b(no|not|dont|do not|wont|will not|never|later)\b")
 
 
 def _may_negate(text: str) -> bool:
     """Cheap pre-check: most messages hold no cue character at all."""
-    if not _CUE_STARTS.isdisjoint(text) or "免" in text or "等" in text:
+    if not _CUE_STARTS.isdisjoint(text) or not ACTION_FIRSTS.isdisjoint(text):
         return True
     return bool(_ENGLISH_CUES.search(text))
 
