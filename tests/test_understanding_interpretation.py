@@ -94,7 +94,7 @@ def test_a_negation_elsewhere_in_the_clause_does_not_cancel_an_urgent_word(under
 @pytest.mark.parametrize(
     ("text", "topic"),
     [
-        ("這個療程大概是在做什麼的", "what"),
+        ("這個療程大概是怎樣的東西", "what"),  # (「在做什麼的」 is a keyword now)
         ("打了會不會紅紅的", "side_effects"),
         ("你們是在東區那邊嗎", "contact"),
     ],
@@ -104,6 +104,7 @@ def test_paraphrases_without_a_keyword_are_answered_by_the_classifier(understand
     assert seen.band == "answer"
     assert seen.topics[0].topic == topic
     assert seen.topics[0].source == "classifier"
+    assert read(understanding, "這個療程大概是在做什麼的").answered_topics == ("what",)
 
 
 def test_an_uncertain_guess_asks_back_with_the_best_topics(understanding):

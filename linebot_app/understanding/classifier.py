@@ -44,6 +44,7 @@ REGULARISATION = 8.0  # LogisticRegression's C: few examples per class, little o
 # the subject, so 3 means more than one example): 43,494 → 15,943 n-grams, the same accuracy on
 # the blind sets within a message, 6 MiB less per worker.
 MIN_SAMPLES = 3
+RECENT_PREDICTIONS = 64  # texts whose predictions are kept (see TopicModel.predict)
 
 
 def char_ngrams(normalised: str) -> list[str]:
@@ -88,6 +89,11 @@ class TopicModel:
         self.digest = digest
         self.sounds = sounds  # the reading table built beside the model (sounds.py)
         self._max_idf = max((weights[i * self.stride] for i in range(len(grams))), default=1.0)
+        self._recent: dict[str, tuple[Prediction, ...]] = {}
+
+    def forget_recent(self) -> None:
+        """Start a message afresh (predictions are kept only within one interpretation)."""
+        self._recent.clear()
 
     def idf(self, gram: str) -> float:
         """The n-gram's IDF in the training set; the highest IDF for one it never saw."""
@@ -122,7 +128,16 @@ class TopicModel:
         return cls.from_data({**data, "weights": weights})
 
     def predict(self, normalised: str) -> list[Prediction]:
-        """Classes by probability, best first."""
+        """Classes by probability, best first. Several rules ask for the same text's prediction
+        while one message is read, so answers are kept until `forget_recent` (each message)."""
+        cached = self._recent.get(normalised)
+        if cached is None:
+            if len(self._recent) >= RECENT_PREDICTIONS:
+                self._recent.clear()
+            cached = self._recent[normalised] = self._predict(normalised)
+        return list(cached)
+
+    def _predict(self, normalised: str) -> tuple[Prediction, ...]:
         counts = Counter(char_ngrams(normalised))
         index, weights, stride = self.index, self.weights, self.stride
         found = []
@@ -147,7 +162,7 @@ class TopicModel:
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
         ranked = sorted(zip(self.classes, exps, strict=True), key=lambda p: -p[1])
-        return [Prediction(label, e / total) for label, e in ranked]
+        return tuple(Prediction(label, e / total) for label, e in ranked)
 
 
 def training_samples(library) -> list[tuple[str, str]]:

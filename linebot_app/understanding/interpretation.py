@@ -325,6 +325,8 @@ class Understanding:
             return Interpretation(
                 text=text, normalised="", intent=I.OFFTOPIC, topics=(), band=FALLBACK
             )
+        if self.model is not None:
+            self.model.forget_recent()
         clauses = normalise_with_breaks(text)
         normalised = clauses.normalised
         negations = negated_spans(clauses)
