@@ -494,7 +494,7 @@ class Understanding:
             band, intent = (band, I.ASK) if topics else (FALLBACK, I.OFFTOPIC)
         if intent in (I.URGENT, I.DELETE_DATA):  # 「請刪除我的個人資料」 asks for no card
             topics, band = (), FALLBACK
-        if intent in (I.ASK, I.OFFTOPIC) and any(t.topic == "booking" for t in topics):
+        if intent in (I.ASK, I.OFFTOPIC, I.THANKS) and any(t.topic == "booking" for t in topics):
             topics = tuple(t for t in topics if t.topic != "booking")  # not booked: no card
             band = band if topics else FALLBACK
         if intent in (I.CANCEL, I.MOVE, I.MY_REQUESTS):  # a guess beside a request is noise
@@ -1267,6 +1267,9 @@ class Understanding:
         if "human" in answered and I.HANDOVER not in negated:
             return I.HANDOVER
         if "booking" in answered and I.BOOK not in negated:
+            guessed = all(t.source == CLASSIFIER for t in topics if t.topic == "booking")
+            if guessed and vocabulary.thanks.asked(normalised, negations):
+                return I.THANKS  # 「Thanks a lot for the info, see you next week!」: a goodbye
             return I.BOOK
         if answered == ["greeting"]:
             return I.GREETING
