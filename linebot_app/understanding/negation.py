@@ -214,7 +214,7 @@ def _word_at(text: str, start: int, cue: str) -> bool:
         before = start == 0 or not text[start - 1].isalnum()
         after = end == len(text) or not text[end].isalnum()
         return before and after
-    if cue.endswith("想") and text.startswith(("到", "說"), end):
+    if cue in ("沒想", "沒有想") and text.startswith(("到", "說"), end):
         return False  # 沒想到 (did not expect), 沒有想說: not a wish declined
     if cue.startswith("不") and start > 0 and end < len(text) and text[start - 1] == cue[1]:
         return False  # 要不要, 用不用, 是不是
@@ -245,7 +245,7 @@ def _scope_end(text: str, start: int, clause_end: int, english: bool = False, cu
 
 _CUE_STARTS = frozenset(c[0] for c in FORWARD_CUES + BACKWARD_CUES if not c.isascii())
 ACTION_FIRSTS = frozenset("免等麥莫")  # the one-character cues of ACTION_CUES (不 is a cue start)
-_ENGLISH_CUES = re.compile(r"\b(no|not|dont|do not|wont|will not|never|later)\b")
+_ENGLISH_CUES = re.compile(r"\b(no|nope|not|dont|do not|wont|will not|never|later|maybe)\b")
 
 
 def _may_negate(text: str) -> bool:
@@ -289,7 +289,35 @@ def negated_spans(clauses: Clauses) -> tuple[NegatedSpan, ...]:
             if end > found.end():
                 spans.append(NegatedSpan(found.group(), found.end(), end, question))
     spans.extend(_spans_across_a_soft_break(clauses, spans, forward))
+    spans.extend(_rejected_clauses(clauses))
     return tuple(sorted(spans, key=lambda s: s.start))
+
+
+# A clause that opens by turning down what the one before named (「轉專人喔？不用不用」「取消？
+# 沒有啦 我是要約新的」「真人客服的話，我現在還不需要」「Booking? Maybe next month.」).
+REJECTION = re.compile(  # the whole next clause: 「不用不用」「我現在還不需要」, not 「不是明天」
+    r"(?:我|現在|目前|暫時|還|先)*(?:不用|不需要|不必|沒有|不是|不要|免了)(?:啦|喔|耶|了|欸|吧|不用|不要|沒有)*"
+    r"|(?:no|nope)(?: no)*|not (?:yet|now)|maybe (?:next \w+|later)"
+)
+
+
+def _rejected_clauses(clauses: Clauses) -> list[NegatedSpan]:
+    text = clauses.normalised
+    bounds = _clause_bounds(clauses)
+    found = []
+    for (lo, hi), (next_lo, next_hi) in zip(bounds, bounds[1:], strict=False):
+        reply, named = text[next_lo:next_hi].strip(), text[lo:hi].strip()
+        short = len(named.split()) <= 3 if named.isascii() else len(named) <= SHORT_NAMED
+        if not short or not REJECTION.fullmatch(reply):
+            continue
+        asked = _is_question(clauses, lo, hi) or text.endswith(("喔", "哦", "的話"), lo, hi)
+        if reply.endswith("了") and not asked:
+            continue  # 「我之前約的那個 不用了」: no longer wanted, which cancels it
+        found.append(NegatedSpan("rejected", lo, hi, _is_question(clauses, lo, hi)))
+    return found
+
+
+SHORT_NAMED = 8  # characters: a clause that only names what the next one turns down
 
 
 def _spans_across_a_soft_break(
