@@ -1365,7 +1365,9 @@ def _when_asks_the_hours(normalised: str, clauses) -> bool:
 # When aftercare is asked about: after the treatment (打完, 做完, 術後 …).
 AFTER_TREATMENT = re.compile(r"打完|做完|術後|療程後|打了之後|做了之後|\bafter\b")
 # 「上次抽血還昏倒」「之前在別家打完整個臉腫」: what happened before, not an emergency now.
-PAST_MARKERS = re.compile(r"上次|之前|以前|去年|前年|上個月|那次|那時|當時|小時候|前幾年|曾經")
+PAST_MARKERS = re.compile(
+    r"上次|之前|以前|去年|前年|上個月|上禮拜|上週|上星期|那次|那時|當時|小時候|前幾年|曾經"
+)
 PRESENT_MARKERS = re.compile(r"現在|目前|還在|一直|越來越|今天|剛剛|剛才|剛|這次|now|today")
 # Asking what to do about it (怎麼辦) is asking for help now, whatever the story's tense.
 PLEA = re.compile(r"怎麼辦|怎麼處理|該怎麼|要怎麼|救命|help|what (?:do|should) i do")
