@@ -4,7 +4,7 @@ same scoring `python -m bench.understanding_accuracy` prints).
 The tuning set (keywords and thresholds were tuned on it), the developer's own stories
 (negation, cancel/move, slots, urgent, paraphrases), the development sets (each written by a
 fresh writer who never saw the keywords, examples or other sets: dev, chat, third, actions,
-fourth, fifth, sixth, seventh, eighth, ninth, tenth to twenty-fifth and off-topic were
+fourth, fifth, sixth, seventh, eighth, ninth, tenth to twenty-ninth and off-topic were
 tuned on, their misses read; fresh and check 1–10 are only scored, like the held-out set), and the
 held-out set written before any tuning (tests/data/unseen_messages.yaml, never read to tune
 anything; skipped when absent).
@@ -64,6 +64,10 @@ TWENTYSECOND = DATA / "dev_twentysecond_messages.yaml"
 TWENTYTHIRD = DATA / "dev_twentythird_messages.yaml"
 TWENTYFOURTH = DATA / "dev_twentyfourth_messages.yaml"
 TWENTYFIFTH = DATA / "dev_twentyfifth_messages.yaml"
+TWENTYSIXTH = DATA / "dev_twentysixth_messages.yaml"
+TWENTYSEVENTH = DATA / "dev_twentyseventh_messages.yaml"
+TWENTYEIGHTH = DATA / "dev_twentyeighth_messages.yaml"
+TWENTYNINTH = DATA / "dev_twentyninth_messages.yaml"
 CHECK7 = DATA / "dev_check7_messages.yaml"
 CHECK8 = DATA / "dev_check8_messages.yaml"
 CHECK9 = DATA / "dev_check9_messages.yaml"
@@ -112,6 +116,10 @@ SETS = [
     TWENTYTHIRD,
     TWENTYFOURTH,
     TWENTYFIFTH,
+    TWENTYSIXTH,
+    TWENTYSEVENTH,
+    TWENTYEIGHTH,
+    TWENTYNINTH,
     OFFTOPIC,
     CHECK,
     CHECK2,
@@ -162,17 +170,21 @@ REQUIRED = {
     CHECK5: 0.94,
     SEVENTEENTH: 0.96,
     EIGHTEENTH: 0.91,
-    NINETEENTH: 0.94,
+    NINETEENTH: 0.93,
     TWENTIETH: 0.93,
-    TWENTYFIRST: 0.83,
-    TWENTYSECOND: 0.94,
+    TWENTYFIRST: 0.84,
+    TWENTYSECOND: 0.95,
     TWENTYTHIRD: 0.85,
     TWENTYFOURTH: 0.95,
-    TWENTYFIFTH: 0.87,
+    TWENTYFIFTH: 0.88,
+    TWENTYSIXTH: 0.87,
+    TWENTYSEVENTH: 0.91,
+    TWENTYEIGHTH: 0.94,
+    TWENTYNINTH: 0.89,
     CHECK7: 0.94,
-    CHECK8: 0.90,
-    CHECK9: 0.92,
-    CHECK10: 0.92,
+    CHECK8: 0.91,
+    CHECK9: 0.94,
+    CHECK10: 0.93,
 }
 MAX_OFFTOPIC_CARDS = {
     UNSEEN: 4,
@@ -191,10 +203,14 @@ MAX_OFFTOPIC_CARDS = {
     TWENTYFIRST: 1,
     TWENTYTHIRD: 4,
     TWENTYFOURTH: 1,
-    TWENTYFIFTH: 5,
+    TWENTYFIFTH: 4,
+    TWENTYSIXTH: 30,
+    TWENTYSEVENTH: 1,
+    TWENTYEIGHTH: 3,
+    TWENTYNINTH: 3,
     CHECK7: 2,
     CHECK9: 1,
-    CHECK10: 2,
+    CHECK10: 1,
 }
 MAX_NEGATED_FIRED = {UNSEEN: 1, CHECK8: 1, CHECK9: 1}
 
