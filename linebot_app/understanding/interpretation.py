@@ -1038,16 +1038,18 @@ class Understanding:
         if not added:
             return topics
         kept = {t.topic for t in topics}
+        asking_or_listing = asking + [  # 「你們營業時間 外泌體多少」: a keyword listed is asked
+            b
+            for b in _clauses(clauses)
+            if b not in asking and _only_keywords(b, matches, clauses.normalised)
+        ]
         # A keyword only in clauses that set the scene gives no card once an asking clause
         # has its own topic (「我姐姐做過說效果不錯，…可以解釋一下這是什麼嗎」: what).
         for topic in list(kept):
             if topic in I.ACTION_TOPICS.values():
                 continue
             starts = [m.start for m in matches if m.rule.topic == topic]
-            listing = [  # 「你們營業時間 外泌體多少」: a keyword listed is asked
-                b for b in _clauses(clauses) if _only_keywords(b, matches, clauses.normalised)
-            ]
-            if starts and not any(a <= st < b for st in starts for a, b in asking + listing):
+            if starts and not any(a <= st < b for st in starts for a, b in asking_or_listing):
                 kept.discard(topic)
         ordered: list[TopicScore] = []
         for _, score in sorted(placed, key=lambda p: p[0]):
