@@ -842,9 +842,7 @@ class Understanding:
         asking = _asking_clauses(clauses)
         if not asking or len(asking) == len(bounds):
             return topics
-        asking += [
-            b for b in bounds if b not in asking and _only_keywords(b, matches, clauses.normalised)
-        ]
+        asking = _asking_or_listing(clauses, matches)
         in_asking = {
             m.rule.topic
             for m in matches
@@ -1038,11 +1036,7 @@ class Understanding:
         if not added:
             return topics
         kept = {t.topic for t in topics}
-        asking_or_listing = asking + [  # 「你們營業時間 外泌體多少」: a keyword listed is asked
-            b
-            for b in _clauses(clauses)
-            if b not in asking and _only_keywords(b, matches, clauses.normalised)
-        ]
+        asking_or_listing = _asking_or_listing(clauses, matches)  # 「你們營業時間 外泌體多少」
         # A keyword only in clauses that set the scene gives no card once an asking clause
         # has its own topic (「我姐姐做過說效果不錯，…可以解釋一下這是什麼嗎」: what).
         for topic in list(kept):
@@ -1418,7 +1412,7 @@ def _told_as_past(key: str, clauses) -> bool:
     told = text[clause[0] : clause[1]]
     if PRESENT_MARKERS.search(told):
         return False
-    index = whole.index(clause) if clause in whole else 0
+    index = whole.index(clause)
     before = text[whole[index - 1][0] : whole[index - 1][1]] if index > 0 else ""
     if not PAST_MARKERS.search(told) and not (  # 「我表姐去年打外泌體 打完整個臉腫起來」
         PAST_MARKERS.search(before) and not PRESENT_MARKERS.search(before)
@@ -1488,10 +1482,6 @@ def _part_of_another_question(topics: list[str], matches: list[KeywordMatch], cl
 SKIN_WORDS = frozenset({"皮膚", "肌膚", "skin"})
 
 
-# What a question is about the skin of, rather than a question about skin conditions.
-SKIN_WORDS = frozenset({"皮膚", "肌膚", "skin"})
-
-
 def _without_spans(normalised: str, spans: list[tuple[int, int]]) -> str:
     """The text with the characters of `spans` taken out (what the classifier should not read)."""
     if not spans:
@@ -1550,26 +1540,27 @@ def _condition_first(topics: tuple[TopicScore, ...]) -> tuple[TopicScore, ...]:
     return topics
 
 
-def _only_keywords(
-    bounds: tuple[int, int], matches: list[KeywordMatch], text: str | None = None
-) -> bool:
+def _only_keywords(bounds: tuple[int, int], matches: list[KeywordMatch], text: str) -> bool:
     """「請問地址 and 價錢」「你們營業時間」: a clause that is a topic keyword and little else (a
     word of address: 你們, 請問, 還有) lists a question."""
     start, end = bounds
-    inside = [m for m in matches if m.rule.topic and start <= m.start < end]
-    covered = sum(m.length for m in inside)
-    if covered == 0:
+    inside = [
+        (m.start - start, m.end - start) for m in matches if m.rule.topic and start <= m.start < end
+    ]
+    if not inside:
         return False
-    if end - start - covered <= 1:
-        return True
-    if text is None:
-        return False
-    rest = "".join(
-        c
-        for i, c in enumerate(text[start:end], start)
-        if not any(m.start <= i < m.end for m in inside)
-    )
+    rest = _without_spans(text[start:end], inside)
     return len(LISTING_FILLERS.sub("", rest)) <= 1
+
+
+def _asking_or_listing(clauses, matches: list[KeywordMatch]) -> list[tuple[int, int]]:
+    """The asking clauses, and those that list a keyword (`_only_keywords`)."""
+    asking = _asking_clauses(clauses)
+    return asking + [
+        b
+        for b in _clauses(clauses)
+        if b not in asking and _only_keywords(b, matches, clauses.normalised)
+    ]
 
 
 LISTING_FILLERS = re.compile(r"你們|妳們|請問|還有|另外|那|的|順便問")

@@ -301,6 +301,9 @@ REJECTION = re.compile(  # the whole next clause: 「不用不用」「我現在
 )
 
 
+SHORT_NAMED = 8  # characters: a clause that only names what the next one turns down
+
+
 def _rejected_clauses(clauses: Clauses) -> list[NegatedSpan]:
     text = clauses.normalised
     bounds = _clause_bounds(clauses)
@@ -310,14 +313,12 @@ def _rejected_clauses(clauses: Clauses) -> list[NegatedSpan]:
         short = len(named.split()) <= 3 if named.isascii() else len(named) <= SHORT_NAMED
         if not short or not REJECTION.fullmatch(reply):
             continue
-        asked = _is_question(clauses, lo, hi) or text.endswith(("喔", "哦", "的話"), lo, hi)
+        question = _is_question(clauses, lo, hi)
+        asked = question or text.endswith(("喔", "哦", "的話"), lo, hi)
         if reply.endswith("了") and not asked:
             continue  # 「我之前約的那個 不用了」: no longer wanted, which cancels it
-        found.append(NegatedSpan("rejected", lo, hi, _is_question(clauses, lo, hi)))
+        found.append(NegatedSpan("rejected", lo, hi, question))
     return found
-
-
-SHORT_NAMED = 8  # characters: a clause that only names what the next one turns down
 
 
 def _spans_across_a_soft_break(
