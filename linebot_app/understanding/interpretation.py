@@ -872,8 +872,8 @@ class Understanding:
             return topics
         if {APPLICATIONS, BENEFITS} <= set(names) or not {APPLICATIONS, BENEFITS} & set(names):
             return topics
-        if not any(m.rule.topic == APPLICATIONS and m.rule.tier == Tier.STRONG for m in matches):
-            return topics  # (a weak condition word, 掉髮, asks whether it works: benefits)
+        if not any(m.rule.topic == APPLICATIONS for m in matches):
+            return topics  # (a condition word, strong or weak: 關節, 掉髮, 毛孔)
         at = names.index(APPLICATIONS) if APPLICATIONS in names else names.index(BENEFITS)
         pair = (TopicScore(APPLICATIONS, 1.0, KEYWORD), TopicScore(BENEFITS, 1.0, KEYWORD))
         rest = [t for t in topics if t.topic not in (APPLICATIONS, BENEFITS)]
