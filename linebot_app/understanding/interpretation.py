@@ -376,10 +376,13 @@ class Understanding:
                 _is_asking(normalised[a:b], (a, b), clauses, strongly=True) for a, b in whole
             )
             and not any(
-                m.rule.topic == APPLICATIONS and m.rule.tier == Tier.STRONG for m in standing
+                m.rule.topic == APPLICATIONS
+                and m.rule.tier == Tier.STRONG
+                and m.rule.keyword not in SKIN_WORDS
+                for m in standing
             )
         ):
-            keyword_topics = []  # 「最近追劇追到好晚 黑眼圈超重」: a condition told, none asked
+            keyword_topics = []  # 「最近追劇追到好晚 黑眼圈超重」「今天皮膚狀況還不錯」: told, not asked
         if keyword_topics == [APPLICATIONS] and self._weak_condition_of_another_question(
             standing, normalised, negated_topics
         ):
@@ -415,6 +418,8 @@ class Understanding:
                 topics, band = asked_in_clauses, ANSWER
             else:
                 topics, band = self._classify(normalised, negations, negated, ignored)
+                if band == ANSWER:  # 「掉髮有效媽」: the condition was told, the model asks
+                    topics = self._condition_with_efficacy(topics, standing, normalised, negated)
                 if band != ANSWER and asked_in_clauses and not self._surely_chat(normalised):
                     # a long story dilutes the question: its asking clause, read alone, is clear
                     topics, band = asked_in_clauses, ANSWER
