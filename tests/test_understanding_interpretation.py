@@ -570,8 +570,15 @@ def test_the_patients_own_address_is_no_question_about_the_clinics(understanding
 def test_a_condition_word_asked_about_answers_and_one_told_in_a_remark_does_not(understanding):
     assert read(understanding, "敏感肌能做嗎").answered_topics == ("applications",)
     assert read(understanding, "最近追劇追到好晚 黑眼圈超重 好想睡").answered_topics == ()
-    # whether it works for a condition named by a weak word stays benefits, as the tuning set says
-    assert read(understanding, "外泌體對掉髮有效嗎").answered_topics == ("benefits",)
+    assert read(understanding, "今天皮膚狀況還不錯").answered_topics == ()
+    # whether it works for a condition, named by a weak word too, is both cards, as the sets say
+    assert read(understanding, "外泌體對掉髮有效嗎").answered_topics == ("applications", "benefits")
+    assert read(understanding, "掉髮有效媽").answered_topics == ("applications", "benefits")
+
+
+def test_whether_it_helps_and_who_it_suits_answer_in_the_order_asked(understanding):
+    seen = read(understanding, "有什麼效果 適合什麼樣的人")
+    assert seen.answered_topics == ("benefits", "applications")
 
 
 def test_a_skin_word_in_another_topics_question_gives_no_applications_card(understanding):

@@ -487,7 +487,8 @@ class Understanding:
             booking = TopicScore("booking", 1.0, KEYWORD)
             told_first = entities.name and entities.phone  # the details, then the question
             topics = (booking, *asked) if told_first else (*asked, booking)
-        topics = _condition_first(topics)
+        if self.efficacy.find(normalised):  # (「有什麼效果 適合什麼樣的人」: in the order asked)
+            topics = _condition_first(topics)
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
         if intent in (I.ASK, I.OFFTOPIC) and self._asks_the_rules(normalised, negations):
             # 「取消預約要收費嗎」: the fee is the booking rules', not the treatment's price
@@ -1533,8 +1534,9 @@ def _phone_spans(normalised: str, matches: list[KeywordMatch]) -> list[tuple[int
 
 
 def _condition_first(topics: tuple[TopicScore, ...]) -> tuple[TopicScore, ...]:
-    """「does it work for knee arthritis」: the card of the condition (applications) comes before
-    what it does for it (benefits), however the sentence is ordered."""
+    """「does it work for knee arthritis」: whether it works for a condition shows the card of the
+    condition (applications) before what it does for it (benefits), however the sentence is
+    ordered."""
     names = [t.topic for t in topics]
     if "applications" in names and "benefits" in names:
         if names.index("benefits") < names.index("applications"):
