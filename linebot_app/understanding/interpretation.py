@@ -382,7 +382,7 @@ class Understanding:
                 for m in standing
             )
         ):
-            keyword_topics = []  # 「黑眼圈超重」「今天皮膚狀況還不錯」: a condition told, none asked
+            keyword_topics = []  # 「黑眼圈超重」「今天皮膚狀況還不錯」: told, none asked
         if keyword_topics == [APPLICATIONS] and self._weak_condition_of_another_question(
             standing, normalised, negated_topics
         ):
