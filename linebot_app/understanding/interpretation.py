@@ -1465,17 +1465,23 @@ PART_OF = (
     # 「文章裡說的研究出處在哪」: where the studies are, not where the clinic is
     ("contact", "references", WHERE_ALONE),
     ("contact", "mechanism", WHERE_ALONE),  # 「道理在哪」
+    # 「可以請你們的人直接打電話給她嗎」: a call from a person is the hand-over asked for
+    ("contact", "human", re.compile(r"電話|\bcall")),
 )
 
 
 def _part_of_another_question(topics: list[str], matches: list[KeywordMatch], clauses) -> list[str]:
     """A topic whose keywords (those the rule names, if it does) stand only in clauses holding
-    the keywords of the topic it is part of (`PART_OF`) gives no card of its own."""
+    the keywords of the topic it is part of (`PART_OF`) gives no card of its own; only the
+    asking clauses count, when it is asked in one."""
     whole = _clauses(clauses)
+    asking = set(_asking_clauses(clauses))
     for part, whole_topic, words in PART_OF:
         if part not in topics or whole_topic not in topics:
             continue
         own = [m for m in matches if m.rule.topic == part]
+        asked = [m for m in own if _clause_at(whole, m.start) in asking]
+        own = asked or own  # (「有些外泌體來源不明。你們的來源安全嗎」: the story's is no question)
         if words is not None and not all(words.search(m.rule.keyword) for m in own):
             continue
         holding = {_clause_at(whole, m.start) for m in matches if m.rule.topic == whole_topic}
