@@ -581,6 +581,18 @@ def test_whether_it_helps_and_who_it_suits_answer_in_the_order_asked(understandi
     assert seen.answered_topics == ("benefits", "applications")
 
 
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("How does this stuff actually work on skin?", "mechanism"),
+        ("聽說打完皮膚會變很透亮，是真的嗎", "benefits"),
+    ],
+)
+def test_a_skin_word_alone_leaves_the_question_to_the_classifier(understanding, text, topic):
+    assert read(understanding, text).answered_topics == (topic,)
+    assert read(understanding, "皮膚可以打嗎").answered_topics == ("applications",)
+
+
 def test_a_skin_word_in_another_topics_question_gives_no_applications_card(understanding):
     seen = read(
         understanding,

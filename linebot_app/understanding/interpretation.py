@@ -1147,7 +1147,8 @@ class Understanding:
         if topic not in self.model.classes:  # a console FAQ card: the model never saw it
             return None
         own = [m for m in standing if m.rule.topic == topic]
-        if any(len(m.rule.keyword) > SHORT_KEYWORD for m in own):
+        skin = all(m.rule.keyword in SKIN_WORDS for m in own)  # 「how does it work on skin」
+        if not skin and any(len(m.rule.keyword) > SHORT_KEYWORD for m in own):
             return None
         if any(
             m.rule.keyword.endswith(QUESTION_ENDINGS)  # 有用嗎 asks; 皮膚 may be incidental
@@ -1158,12 +1159,14 @@ class Understanding:
         cut = [_with_cue(s, normalised) for s in negations]
         cut += [(m.start, m.end) for m in matches if m.rule.topic is None]
         starts = [m.start for m in standing if m.rule.topic == topic]
-        cut += [b for b in _clauses(clauses) if not any(b[0] <= at < b[1] for at in starts)]
+        if not skin:  # (a skin word's question may be a tag after it: 「…透亮，是真的嗎」)
+            cut += [b for b in _clauses(clauses) if not any(b[0] <= at < b[1] for at in starts)]
         kept = _without_spans(normalised, cut)
         best = self.model.predict(kept)[0]
+        thresholds = self.config.thresholds
         if (
             best.label == topic
-            or best.probability < self.config.thresholds.override
+            or best.probability < thresholds.override
             or best.label == OFFTOPIC
             or best.label in UNGUESSED
             or best.label not in self.topics
