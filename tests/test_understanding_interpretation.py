@@ -323,6 +323,7 @@ def test_a_greeting_is_still_a_greeting(understanding, text):
         "我懷孕三個月了 還可以打外泌體嗎",
         "我有糖尿病 做這個療程安全嗎",
         "I'm breastfeeding, is it safe?",
+        "蠶豆症可以打外泌體嗎 裡面的成分會不會有問題",  # the patient's, though unsaid
     ],
 )
 def test_the_patients_own_condition_is_the_physicians_call(understanding, text):
@@ -335,6 +336,8 @@ def test_a_condition_in_general_or_what_it_is_treated_with_is_still_answered(und
     assert read(understanding, "is this treatment safe for pregnant women").answered_topics == (
         "safety",
     )
+    said_not = "生完小孩之後頭髮掉很兇 現在已經沒有餵奶了 外泌體打頭皮對掉髮真的有用嗎"
+    assert read(understanding, said_not).answered_topics == ("applications", "benefits")
     story = "我媽媽有糖尿病，腳上有一個傷口一直好不了。想問外泌體可以用在這種傷口嗎？"
     assert read(understanding, story).answered_topics == ("applications",)
 

@@ -115,6 +115,10 @@ WHY_WORDS = ("為什麼", "為甚麼", "為啥", "為何", "怎麼會", "什麼�
 WHY_EXPLAINS = frozenset({"applications", "benefits"})
 OWN_CONDITION, OTHER_TREATMENT = "own_condition", "other_treatment"
 AFTERCARE = "aftercare"
+# A condition named as a group of people (「孕婦可以打嗎」) or a recent operation asks in general
+# unless the patient says it is their own; any other (「蠶豆症可以打嗎」) is the patient's.
+GROUP_CONDITION = re.compile(r"孕婦|pregnant|開完刀|剛開刀|未成年|minimum age")
+WITHOUT_CONDITION = re.compile(r"(沒有?|沒在|不是|無)$")
 FIRST_PERSON = re.compile(r"我|本人|本身|\b(i|im|my|me)\b")
 SHORT_KEYWORD = 3  # characters: a keyword this short may be incidental (皮膚, 效果, 在哪)
 QUESTION_ENDINGS = ("嗎", "呢")
@@ -560,9 +564,10 @@ class Understanding:
         """「我懷孕三個月了 還可以打嗎」「I'm breastfeeding」: whether this patient may have it is
         the physician's call (config `personal_conditions`); the fallback offers booking and a
         person. A condition in general (「孕婦可以打嗎」) is still a question the cards answer."""
-        if not self.personal_conditions.asked(normalised, negations):
-            return False
-        return bool(FIRST_PERSON.search(normalised))
+        hit = self.personal_conditions.asked(normalised, negations)
+        if hit is None or WITHOUT_CONDITION.search(normalised[max(0, hit.start - 3) : hit.start]):
+            return False  # (「現在已經沒有餵奶了」「我沒有糖尿病」)
+        return not GROUP_CONDITION.search(hit.word) or bool(FIRST_PERSON.search(normalised))
 
     def _aftercare_clauses(self, clauses) -> set[tuple[int, int]]:
         """The asking clauses about what one may do after a treatment (config `aftercare`)."""
