@@ -1584,7 +1584,9 @@ def _asking_or_listing(clauses, matches: list[KeywordMatch]) -> list[tuple[int, 
     ]
 
 
-LISTING_FILLERS = re.compile(r"你們|妳們|請問|還有|另外|那|的|順便問|跟|和|\b(and|your|the|also)\b|\s")
+LISTING_FILLERS = re.compile(
+    r"你們|妳們|請問|還有|另外|那|的|順便問|跟|和|\b(and|your|the|also)\b|\s"
+)
 
 
 def _clause_at(bounds: list[tuple[int, int]], position: int) -> tuple[int, int]:
