@@ -23,7 +23,7 @@ from linebot_app.understanding.classifier import MODEL_FILE, OFFTOPIC, TopicMode
 from linebot_app.understanding.config import UnderstandingConfig, load_understanding_config
 from linebot_app.understanding.entities import Entities, read_entities
 from linebot_app.understanding.examples import ExampleMemory
-from linebot_app.understanding.intents import UrgentWords, WordList
+from linebot_app.understanding.intents import UrgentWords, WordHit, WordList
 from linebot_app.understanding.keywords import KeywordMatch, KeywordRouter, Tier
 from linebot_app.understanding.negation import NegatedSpan, negated_spans
 from linebot_app.understanding.normalise import normalise, normalise_with_breaks
@@ -773,12 +773,24 @@ class Understanding:
             return False
         if entities.phone or entities.name:
             return True
-        hit = self.vocabulary.visit.asked(normalised, negations)
+        hit = self._visit_asked(normalised, negations, clauses)
         return hit is not None and not _visit_told_beside_the_hours(hit.start, clauses)
+
+    def _visit_asked(self, normalised: str, negations, clauses) -> WordHit | None:
+        """The first way of asking to come in; a bare 'ok' only where it ends its clause
+        (「週六下午 ok」, not 「Ok so I had my first session on Monday…」)."""
+        whole = _clauses(clauses)
+        for hit in self.vocabulary.visit.find(normalised, negations):
+            if hit.negated:
+                continue
+            if hit.word == "ok" and normalised[hit.end : _clause_at(whole, hit.start)[1]].strip():
+                continue
+            return hit
+        return None
 
     def _visit_asked_alone(self, normalised, negations, clauses, matches) -> bool:
         """A way of asking to come in (方便嗎, 可以過去嗎) in a clause no topic keyword is in."""
-        hit = self.vocabulary.visit.asked(normalised, negations)
+        hit = self._visit_asked(normalised, negations, clauses)
         if hit is None or _when_asks_the_hours(normalised, clauses):
             return False
         if _visit_told_beside_the_hours(hit.start, clauses):

@@ -249,7 +249,9 @@ def _scope_end(text: str, start: int, clause_end: int, english: bool = False, cu
 
 _CUE_STARTS = frozenset(c[0] for c in FORWARD_CUES + BACKWARD_CUES if not c.isascii())
 ACTION_FIRSTS = frozenset("免等麥莫")  # the one-character cues of ACTION_CUES (不 is a cue start)
-_ENGLISH_CUES = re.compile(r"\b(no|nope|not|dont|do not|wont|will not|never|later|maybe)\b")
+_ENGLISH_CUES = re.compile(
+    r"\b(no|nope|not|dont|doesnt|do not|does not|wont|will not|never|later|maybe)\b"
+)
 
 
 def _may_negate(text: str) -> bool:
