@@ -610,11 +610,15 @@ def test_rather_after_what_compares_nothing(understanding):
 
 
 def test_a_third_person_declining_books_nothing(understanding):
-    seen = read(understanding, "Is it used for arthritis? She doesn't want to book yet, just asking.")
+    seen = read(
+        understanding, "Is it used for arthritis? She doesn't want to book yet, just asking."
+    )
     assert seen.intent == "ask" and "book" in seen.negated
 
 
 def test_an_ok_that_opens_a_story_is_no_visit_asked_for(understanding):
-    story = "Ok so I had my first exosome session on Monday, now totally normal. Just wanted to share"
+    story = (
+        "Ok so I had my first exosome session on Monday, now totally normal. Just wanted to share"
+    )
     assert read(understanding, story).intent != "book"
     assert read(understanding, "週六下午 ok").intent == "book"
