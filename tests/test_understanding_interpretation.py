@@ -622,3 +622,9 @@ def test_an_ok_that_opens_a_story_is_no_visit_asked_for(understanding):
     )
     assert read(understanding, story).intent != "book"
     assert read(understanding, "週六下午 ok").intent == "book"
+
+
+def test_how_to_pay_gets_no_price_card_but_the_price_asked_beside_it_does(understanding):
+    assert read(understanding, "可以用LINE Pay付嗎").answered_topics == ()
+    assert read(understanding, "多少錢 可以用街口付款嗎").answered_topics == ("price",)
+    assert read(understanding, "可以刷卡分期嗎").answered_topics == ("price",)

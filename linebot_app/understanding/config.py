@@ -109,6 +109,7 @@ class UnderstandingConfig(_Strict):
     personal_conditions: list[str] = []
     aftercare: Aftercare = Aftercare()
     efficacy_words: list[str] = []
+    payment_methods: list[str] = []
 
 
 def load_understanding_config(config_dir: Path) -> UnderstandingConfig:

@@ -291,6 +291,7 @@ class Understanding:
         self.aftercare = WordList(config.aftercare.activities)
         self.downtime = WordList(config.aftercare.downtime)
         self.efficacy = WordList(config.efficacy_words)
+        self.payment_methods = WordList(config.payment_methods)
         self.comparisons = WordList(treatments.comparisons)
         self.story_words = frozenset(filter(None, map(normalise, config.intents.story_words)))
         self.about_the_staff = WordList(config.intents.about_the_staff)
@@ -496,6 +497,10 @@ class Understanding:
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
         if intent in (I.ASK, I.OFFTOPIC) and self._asks_the_rules(normalised, negations):
             # 「取消預約要收費嗎」: the fee is the booking rules', not the treatment's price
+            topics = tuple(t for t in topics if t.topic != "price")
+            band, intent = (band, intent) if topics else (FALLBACK, I.OFFTOPIC)
+        if intent in (I.ASK, I.OFFTOPIC) and self._asks_how_to_pay(standing, negations, clauses):
+            # 「可以用LINE Pay付嗎」: how to pay, which no card says
             topics = tuple(t for t in topics if t.topic != "price")
             band, intent = (band, intent) if topics else (FALLBACK, I.OFFTOPIC)
         if intent == I.BOOK and self._asks_the_booking_rules(normalised, negations, clauses):
@@ -775,6 +780,19 @@ class Understanding:
             return True
         hit = self._visit_asked(normalised, negations, clauses)
         return hit is not None and not _visit_told_beside_the_hours(hit.start, clauses)
+
+    def _asks_how_to_pay(self, matches: list[KeywordMatch], negations, clauses) -> bool:
+        """A way of paying named (config `payment_methods`), and no price keyword in a clause
+        without one (「多少錢 可以用LINE Pay嗎」 still asks the price)."""
+        text = clauses.normalised
+        hits = self.payment_methods.find(text, negations)
+        if not hits:
+            return False
+        whole = _clauses(clauses)
+        paying = {_clause_at(whole, h.start) for h in hits}
+        return not any(
+            m.rule.topic == "price" and _clause_at(whole, m.start) not in paying for m in matches
+        )
 
     def _visit_asked(self, normalised: str, negations, clauses) -> WordHit | None:
         """The first way of asking to come in; a bare 'ok' only where it ends its clause
