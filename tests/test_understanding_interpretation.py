@@ -552,6 +552,8 @@ def test_a_wish_taken_back_and_zhuyin_negation_book_nothing(understanding, text)
         ("欸欸欸 臉腫超快 五分鐘就腫一倍 怎麼辦啦", "urgent"),
         ("我之前在你們這打的 打完整個臉腫起來 怎麼辦", "urgent"),
         ("我表姐去年在台北打外泌體 打完整個臉腫起來 腫了快一個禮拜才消 想問這種腫很常見嗎", "ask"),
+        ("我在吃抗凝血藥，打外泌體會一直流血嗎", "offtopic"),
+        ("以前擦過一罐精華液，結果整臉起疹子，還跑去急診打針才消。敏感肌可以打外泌體嗎？", "ask"),
     ],
 )
 def test_an_emergency_asked_about_as_a_possibility_or_a_joke_is_none(understanding, text, intent):

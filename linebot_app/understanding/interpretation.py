@@ -1439,14 +1439,17 @@ def _not_meant(key: str, clauses) -> bool:
     before = text[start:at]
     if HYPOTHETICAL.search(before) or HYPERBOLE.search(before):
         return True
+    if before.endswith("會") and told.endswith(("嗎", "ㄇ")):  # 「打外泌體會一直流血嗎」
+        return True
     if DIZZY.search(key) and FROM_READING.search(before):
         return True
     return bool(laughing)
 
 
 def _told_as_past(key: str, clauses) -> bool:
-    """The urgent word stands in a clause telling the past (上次, 之前 …, and nothing of now),
-    and another clause asks a question: the story of a past reaction, told to ask."""
+    """The urgent word stands in a clause telling the past (上次, 之前 …, and nothing of now; or
+    one of the two clauses before it does), and another clause asks a question: the story of a
+    past reaction, told to ask."""
     text = clauses.normalised
     at = text.find(key)
     if at < 0:  # found with a word inside or as it sounds: keep it urgent
@@ -1457,7 +1460,7 @@ def _told_as_past(key: str, clauses) -> bool:
     if PRESENT_MARKERS.search(told):
         return False
     index = whole.index(clause)
-    before = text[whole[index - 1][0] : whole[index - 1][1]] if index > 0 else ""
+    before = text[whole[max(0, index - 2)][0] : whole[index - 1][1]] if index > 0 else ""
     if not PAST_MARKERS.search(told) and not (  # 「我表姐去年打外泌體 打完整個臉腫起來」
         PAST_MARKERS.search(before) and not PRESENT_MARKERS.search(before)
     ):
