@@ -733,7 +733,11 @@ class Understanding:
         topics = tuple(t for t in topics if t.source != KEYWORD or t.topic in asked)
         if compared in {t.topic for t in topics}:
             return topics
-        before = {m.rule.topic for m in keyworded if m.start < clause[0]}
+        before = {  # asked before the comparison (a story's words before it ask nothing)
+            m.rule.topic
+            for m in keyworded
+            if m.start < clause[0] and any(a <= m.start < b for a, b in asking)
+        }
         at = sum(1 for t in topics if t.topic in before)
         return (*topics[:at], TopicScore(compared, 1.0, KEYWORD), *topics[at:])
 
