@@ -630,3 +630,8 @@ def test_how_to_pay_gets_no_price_card_but_the_price_asked_beside_it_does(unders
     assert read(understanding, "可以用LINE Pay付嗎").answered_topics == ()
     assert read(understanding, "多少錢 可以用街口付款嗎").answered_topics == ("price",)
     assert read(understanding, "可以刷卡分期嗎").answered_topics == ("price",)
+
+
+def test_cards_come_in_the_order_the_questions_are_asked_not_the_story(understanding):
+    story = "她比較怕痛，我比較在意效果。我們想先問清楚。請問打的時候會很痛嗎？效果可以維持多久？"
+    assert read(understanding, story).answered_topics == ("side_effects", "benefits")

@@ -492,6 +492,8 @@ class Understanding:
             booking = TopicScore("booking", 1.0, KEYWORD)
             told_first = entities.name and entities.phone  # the details, then the question
             topics = (booking, *asked) if told_first else (*asked, booking)
+        if band == ANSWER and len(topics) > 1:
+            topics = _in_the_order_asked(topics, standing, clauses)
         if self.efficacy.find(normalised):  # (「有什麼效果 適合什麼樣的人」: in the order asked)
             topics = _condition_first(topics)
         intent = self._intent(normalised, negations, topics, band, negated, state, urgent_word)
@@ -1582,6 +1584,22 @@ def _phone_spans(normalised: str, matches: list[KeywordMatch]) -> list[tuple[int
     spans = [m.span() for m in _DIGIT_RUN.finditer(normalised)]
     spans += [(m.start, m.end) for m in matches if m.rule.keyword in PHONE_WORDS]
     return spans
+
+
+def _in_the_order_asked(topics: tuple[TopicScore, ...], matches: list[KeywordMatch], clauses):
+    """Keyword topics in the order their questions are asked: where a clause that asks first
+    names them (a story's words before it ask nothing); the others keep their places."""
+    whole, asking = _clauses(clauses), set(_asking_clauses(clauses))
+    first: dict[str, int] = {}
+    for tiers in ((Tier.STRONG,), (Tier.WEAK, Tier.ALONE)):  # a strong word places its topic
+        for m in matches:
+            if m.rule.topic and m.rule.tier in tiers and _clause_at(whole, m.start) in asking:
+                first.setdefault(m.rule.topic, m.start)
+    placed = [t for t in topics if t.topic in first and t.source == KEYWORD]
+    if len(placed) < 2:
+        return topics
+    ordered = iter(sorted(placed, key=lambda t: first[t.topic]))
+    return tuple(next(ordered) if t in placed else t for t in topics)
 
 
 def _condition_first(topics: tuple[TopicScore, ...]) -> tuple[TopicScore, ...]:
