@@ -635,3 +635,8 @@ def test_how_to_pay_gets_no_price_card_but_the_price_asked_beside_it_does(unders
 def test_cards_come_in_the_order_the_questions_are_asked_not_the_story(understanding):
     story = "她比較怕痛，我比較在意效果。我們想先問清楚。請問打的時候會很痛嗎？效果可以維持多久？"
     assert read(understanding, story).answered_topics == ("side_effects", "benefits")
+
+
+@pytest.mark.parametrize("text", ["你們的外泌體是哪個牌子的", "頭皮一次要打幾支"])
+def test_a_detail_the_article_does_not_give_gets_no_card(understanding, text):
+    assert read(understanding, text).answered_topics == ()

@@ -110,6 +110,7 @@ class UnderstandingConfig(_Strict):
     aftercare: Aftercare = Aftercare()
     efficacy_words: list[str] = []
     payment_methods: list[str] = []
+    details_not_given: list[str] = []
 
 
 def load_understanding_config(config_dir: Path) -> UnderstandingConfig:

@@ -292,6 +292,7 @@ class Understanding:
         self.downtime = WordList(config.aftercare.downtime)
         self.efficacy = WordList(config.efficacy_words)
         self.payment_methods = WordList(config.payment_methods)
+        self.details_not_given = WordList(config.details_not_given)
         self.comparisons = WordList(treatments.comparisons)
         self.story_words = frozenset(filter(None, map(normalise, config.intents.story_words)))
         self.about_the_staff = WordList(config.intents.about_the_staff)
@@ -501,9 +502,9 @@ class Understanding:
             # 「取消預約要收費嗎」: the fee is the booking rules', not the treatment's price
             topics = tuple(t for t in topics if t.topic != "price")
             band, intent = (band, intent) if topics else (FALLBACK, I.OFFTOPIC)
-        if intent in (I.ASK, I.OFFTOPIC) and self._asks_how_to_pay(standing, negations, clauses):
-            # 「可以用LINE Pay付嗎」: how to pay, which no card says
-            topics = tuple(t for t in topics if t.topic != "price")
+        if intent in (I.ASK, I.OFFTOPIC):
+            # 「可以用LINE Pay付嗎」「你們的外泌體是哪個牌子的」: what no card says
+            topics = self._without_what_no_card_says(topics, standing, negations, clauses)
             band, intent = (band, intent) if topics else (FALLBACK, I.OFFTOPIC)
         if intent == I.BOOK and self._asks_the_booking_rules(normalised, negations, clauses):
             # 「預約了沒去會被列黑名單嗎」「預約要先付訂金嗎」: the rules, no booking
@@ -787,18 +788,31 @@ class Understanding:
         hit = self._visit_asked(normalised, negations, clauses)
         return hit is not None and not _visit_told_beside_the_hours(hit.start, clauses)
 
-    def _asks_how_to_pay(self, matches: list[KeywordMatch], negations, clauses) -> bool:
-        """A way of paying named (config `payment_methods`), and no price keyword in a clause
-        without one (「多少錢 可以用LINE Pay嗎」 still asks the price)."""
+    def _without_what_no_card_says(
+        self, topics: tuple[TopicScore, ...], matches: list[KeywordMatch], negations, clauses
+    ) -> tuple[TopicScore, ...]:
+        """A clause about a way of paying or a detail the article does not give (config
+        `payment_methods`, `details_not_given`) answers nothing; a topic asked in another clause
+        (「多少錢 可以用LINE Pay嗎」) still is."""
         text = clauses.normalised
-        hits = self.payment_methods.find(text, negations)
-        if not hits:
-            return False
-        whole = _clauses(clauses)
-        paying = {_clause_at(whole, h.start) for h in hits}
-        return not any(
-            m.rule.topic == "price" and _clause_at(whole, m.start) not in paying for m in matches
+        hits = self.payment_methods.find(text, negations) + self.details_not_given.find(
+            text, negations
         )
+        if not topics or not any(not h.negated for h in hits):
+            return topics
+        whole = _clauses(clauses)
+        unanswered = {_clause_at(whole, h.start) for h in hits if not h.negated}
+        elsewhere = [b for b in _asking_clauses(clauses) if b not in unanswered]
+
+        def still_asked(t: TopicScore) -> bool:
+            if t.source != KEYWORD:
+                return bool(elsewhere)
+            return any(
+                m.rule.topic == t.topic and _clause_at(whole, m.start) not in unanswered
+                for m in matches
+            )
+
+        return tuple(t for t in topics if t.topic in I.ACTION_TOPICS.values() or still_asked(t))
 
     def _visit_asked(self, normalised: str, negations, clauses) -> WordHit | None:
         """The first way of asking to come in; a bare 'ok' only where it ends its clause
