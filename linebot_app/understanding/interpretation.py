@@ -755,7 +755,7 @@ class Understanding:
             hit
             for hit in self.other_treatments.find(normalised)
             if "疤" not in normalised[hit.end : hit.end + 4]
-            and not normalised.startswith("後", hit.end)
+            and not normalised.startswith(("後", "完"), hit.end)
             and not JUST_HAD.search(normalised, 0, hit.start)  # 「剛做完雷射 可以拿它來修復嗎」
         ]
         if not named or any(not h.negated for h in self.subject.find(normalised, negations)):
