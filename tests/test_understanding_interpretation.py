@@ -640,3 +640,13 @@ def test_cards_come_in_the_order_the_questions_are_asked_not_the_story(understan
 @pytest.mark.parametrize("text", ["你們的外泌體是哪個牌子的", "頭皮一次要打幾支"])
 def test_a_detail_the_article_does_not_give_gets_no_card(understanding, text):
     assert read(understanding, text).answered_topics == ()
+
+
+def test_wanting_to_know_asks_in_english(understanding):
+    text = "Sorry my english not good. I want to know price for exosome. Also you open Sunday?"
+    assert read(understanding, text).answered_topics == ("price", "contact")
+
+
+def test_the_visit_asked_for_with_name_and_phone_is_no_question_about_the_hours(understanding):
+    seen = read(understanding, "明天晚上六點半方便嗎？我的電話是0988-321-654，王小姐。")
+    assert seen.intent == "book" and seen.answered_topics == ("booking",)

@@ -65,7 +65,8 @@ TO_THIS_CLINIC = re.compile(r"你們|妳們|這邊|這裡|貴診所|貴院")
 EARLY_TREATMENT = re.compile(r"(?:提早|提前)(?:開始)?(?:打|做|保養|預防|抗老|準備)")
 # Whether exosomes suit a pet or a baby is not the article's (nor the clinic's) question.
 NOT_A_PATIENT = re.compile(
-    r"狗狗|貓咪|寵物|毛小孩|給狗|給貓|嬰兒|新生兒|寶寶臉|\b(?:dog|cat|pet|puppy|baby)\b"
+    r"狗狗|貓咪|寵物|毛小孩|給狗|給貓|嬰兒|新生兒|寶寶臉|\b(?:dog|cat|pet|puppy)\b"
+    r"|(?<!after my )(?<!after the )(?<!second )(?<!first )\bbaby\b"
 )
 # A treatment just had (剛做完雷射, 做完音波): recovering from it is the patient's condition.
 JUST_HAD = re.compile(r"(?:做完|打完|動完|剛做|剛打)$")
@@ -175,7 +176,8 @@ A_NOT_A = re.compile(r"(.)[不沒]\1")
 # English asks with a question word anywhere, or an auxiliary first ("is it safe"): 'is' inside
 # a statement ("the scars are still visible") does not ask.
 ENGLISH_ASKING = re.compile(
-    r"\b(?:ask|tell|please|what|whats|how|which|where|when|why)\b"
+    r"\b(?:ask|tell|please|what|whats|how|which|where|when|why|wondering|curious)\b"
+    r"|\b(?:want|wanna|like|need) to know\b"
     r"|^ ?(?:(?:and|also|plus|or|so|but) )?"
     r"(?:is|are|do|does|did|can|could|will|would|should|may|any)\b"
 )
@@ -485,10 +487,12 @@ class Understanding:
             )
         ):  # 「…效果多久會出來？我想這個週末先過去諮詢」: the questions, and the visit asked for
             # (「朋友打完說效果不錯 想說乾脆約一下 下禮拜二晚上可以嗎」: the story's 效果 is none)
+            guessed_apart = self._asked_beside_the_visit(normalised, negations, clauses)
             asked = tuple(
                 t
                 for t in topics
-                if t.source != KEYWORD or self._asked_in_a_clause(t.topic, standing, clauses)
+                if (t.source == KEYWORD and self._asked_in_a_clause(t.topic, standing, clauses))
+                or (t.source != KEYWORD and guessed_apart)
             )
             booking = TopicScore("booking", 1.0, KEYWORD)
             told_first = entities.name and entities.phone  # the details, then the question
@@ -807,12 +811,23 @@ class Understanding:
         def still_asked(t: TopicScore) -> bool:
             if t.source != KEYWORD:
                 return bool(elsewhere)
-            return any(
-                m.rule.topic == t.topic and _clause_at(whole, m.start) not in unanswered
+            return any(  # (「我平常都用信用卡集點數…可以刷美國運通嗎」: the story asks nothing)
+                m.rule.topic == t.topic
+                and _clause_at(whole, m.start) not in unanswered
+                and (_clause_at(whole, m.start) in elsewhere or not elsewhere)
                 for m in matches
             )
 
         return tuple(t for t in topics if t.topic in I.ACTION_TOPICS.values() or still_asked(t))
+
+    def _asked_beside_the_visit(self, normalised: str, negations, clauses) -> bool:
+        """A clause asks something besides the one asking to come in (「明天晚上六點半方便嗎」
+        is the visit, not a question about the hours)."""
+        asking = _asking_clauses(clauses)
+        visit = self._visit_asked(normalised, negations, clauses)
+        if visit is None:
+            return bool(asking)
+        return any(b != _clause_at(_clauses(clauses), visit.start) for b in asking)
 
     def _visit_asked(self, normalised: str, negations, clauses) -> WordHit | None:
         """The first way of asking to come in; a bare 'ok' only where it ends its clause
