@@ -4,8 +4,8 @@ same scoring `python -m bench.understanding_accuracy` prints).
 The tuning set (keywords and thresholds were tuned on it), the developer's own stories
 (negation, cancel/move, slots, urgent, paraphrases), the development sets (each written by a
 fresh writer who never saw the keywords, examples or other sets: dev, chat, third, actions,
-fourth, fifth, sixth, seventh, eighth, ninth, tenth to twenty-ninth and off-topic were
-tuned on, their misses read; fresh and check 1–10 are only scored, like the held-out set), and the
+fourth, fifth, sixth, seventh, eighth, ninth, tenth to thirty-second and off-topic were
+tuned on, their misses read; fresh and check 1–11 are only scored, like the held-out set), and the
 held-out set written before any tuning (tests/data/unseen_messages.yaml, never read to tune
 anything; skipped when absent).
 Failure output gives aggregate figures only, never messages of the held-out or the blind sets.
@@ -72,6 +72,10 @@ CHECK7 = DATA / "dev_check7_messages.yaml"
 CHECK8 = DATA / "dev_check8_messages.yaml"
 CHECK9 = DATA / "dev_check9_messages.yaml"
 CHECK10 = DATA / "dev_check10_messages.yaml"
+THIRTIETH = DATA / "dev_thirtieth_messages.yaml"
+THIRTYFIRST = DATA / "dev_thirtyfirst_messages.yaml"
+THIRTYSECOND = DATA / "dev_thirtysecond_messages.yaml"
+CHECK11 = DATA / "dev_check11_messages.yaml"
 BLIND = {
     UNSEEN,
     FRESH,
@@ -85,6 +89,7 @@ BLIND = {
     CHECK8,
     CHECK9,
     CHECK10,
+    CHECK11,
 }  # scored only: their messages are never shown
 SETS = [
     TUNING,
@@ -120,6 +125,9 @@ SETS = [
     TWENTYSEVENTH,
     TWENTYEIGHTH,
     TWENTYNINTH,
+    THIRTIETH,
+    THIRTYFIRST,
+    THIRTYSECOND,
     OFFTOPIC,
     CHECK,
     CHECK2,
@@ -131,6 +139,7 @@ SETS = [
     CHECK8,
     CHECK9,
     CHECK10,
+    CHECK11,
     UNSEEN,
 ]
 # What was reached (docs/understanding.md), less about a point: a floor, not the goal. The

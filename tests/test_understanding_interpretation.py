@@ -650,3 +650,14 @@ def test_wanting_to_know_asks_in_english(understanding):
 def test_the_visit_asked_for_with_name_and_phone_is_no_question_about_the_hours(understanding):
     seen = read(understanding, "明天晚上六點半方便嗎？我的電話是0988-321-654，王小姐。")
     assert seen.intent == "book" and seen.answered_topics == ("booking",)
+
+
+@pytest.mark.parametrize(
+    "text, topics",
+    [
+        ("效果可以撐多久啊 會不會過幾個月就打回原形", ("benefits",)),
+        ("這個安全ㄇ 會不會怪怪的", ("safety",)),
+    ],
+)
+def test_a_follow_up_clause_says_more_of_the_question_before(understanding, text, topics):
+    assert read(understanding, text).answered_topics == topics

@@ -1089,6 +1089,10 @@ class Understanding:
                 continue
             if _is_tag_question(text):  # 「…醬可以ㄇ」 asks about the clause before it
                 continue
+            if FOLLOW_UP.match(text) and any(
+                m.end <= start and m.rule.tier == Tier.STRONG for m in matches
+            ):  # 「效果可以撐多久啊 會不會過幾個月就打回原形」 says more of the question before
+                continue
             if len(INTRODUCTION.sub("", text)) < MIN_QUESTION:  # 「想問這個外泌體」 leads in
                 continue
             best = self.model.predict(text)[0]
@@ -1698,6 +1702,7 @@ def _is_asking(text: str, bounds: tuple[int, int], clauses, strongly: bool = Fal
     return not strongly and bool(ENGLISH_WISH.search(text))
 
 
+FOLLOW_UP = re.compile(r"會不會|還是會|有人")
 # 「…醬可以ㄇ」「…這樣可以嗎」: a clause asking only whether what was just said is all right
 TAG_QUESTION = re.compile(
     r"(?:那|那這樣|這樣|醬|這|這種|這種情況|這樣的話)?(?:也)?(?:可以|可|行|好|ok|方便|能)"
