@@ -1037,10 +1037,18 @@ class Understanding:
         whole = _clauses(clauses)
         asking = set(_asking_clauses(clauses))
         asked = [m for m in matches if _clause_at(whole, m.start) in asking] or matches
+        how_words = [m for m in matches if m.rule.topic == "mechanism"]
+        listed = {  # 「原理跟效果」: two things asked, not the results explained
+            m.rule.topic
+            for m in asked
+            for h in how_words
+            if ALSO.fullmatch(text[h.end : m.start]) or ALSO.fullmatch(text[m.end : h.start])
+        }
         explained = {
             topic
             for topic in topics
             if topic in WHY_EXPLAINS
+            and topic not in listed
             and all(any(a <= m.start < b for a, b in why) for m in asked if m.rule.topic == topic)
             and any(m.rule.topic == topic for m in asked)
         }
@@ -1703,6 +1711,7 @@ def _is_asking(text: str, bounds: tuple[int, int], clauses, strongly: bool = Fal
 
 
 FOLLOW_UP = re.compile(r"會不會|還是會|有人")
+ALSO = re.compile(r"跟|和|與|及|以及|還有|\s?and\s?|/")
 # 「…醬可以ㄇ」「…這樣可以嗎」: a clause asking only whether what was just said is all right
 TAG_QUESTION = re.compile(
     r"(?:那|那這樣|這樣|醬|這|這種|這種情況|這樣的話)?(?:也)?(?:可以|可|行|好|ok|方便|能)"
