@@ -661,3 +661,21 @@ def test_the_visit_asked_for_with_name_and_phone_is_no_question_about_the_hours(
 )
 def test_a_follow_up_clause_says_more_of_the_question_before(understanding, text, topics):
     assert read(understanding, text).answered_topics == topics
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我也不是不想約啦 幫我約下週五早上好了",
+        "It's not that I don't want to book. Sunday morning works",
+    ],
+)
+def test_two_negations_cancel_out(understanding, text):
+    assert read(understanding, text).intent == "book"
+
+
+@pytest.mark.parametrize(
+    "text", ["我不會取消，放心，只是想問打完多久能化妝", "沒有人說要取消呀 請問我約的時間是幾點"]
+)
+def test_a_cancellation_said_not_to_happen_cancels_nothing(understanding, text):
+    assert read(understanding, text).intent != "cancel_request"

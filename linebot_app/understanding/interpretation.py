@@ -70,6 +70,7 @@ NOT_A_PATIENT = re.compile(
 )
 # A treatment just had (剛做完雷射, 做完音波): recovering from it is the patient's condition.
 JUST_HAD = re.compile(r"(?:做完|打完|動完|剛做|剛打)$")
+AFTER = re.compile(r"\bafter (?:a |an |the |my )?$")
 # Policy words that only set a condition: beside a booking they ask no rule.
 CONDITIONALS = frozenset({"如果", "假如", "萬一", "的話", "what if"})
 # Words of a patient who wants to book, whatever rule they also ask about.
@@ -761,6 +762,7 @@ class Understanding:
             if "疤" not in normalised[hit.end : hit.end + 4]
             and not normalised.startswith(("後", "完"), hit.end)
             and not JUST_HAD.search(normalised, 0, hit.start)  # 「剛做完雷射 可以拿它來修復嗎」
+            and not AFTER.search(normalised, 0, hit.start)  # 'right after a laser treatment'
         ]
         if not named or any(not h.negated for h in self.subject.find(normalised, negations)):
             return False

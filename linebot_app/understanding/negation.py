@@ -62,6 +62,8 @@ FORWARD_CUES = (
     "不找",
     "不問",
     "沒說要",
+    "沒有人說要",
+    "沒人說要",
     "誰說要",
     "不會現在",
     "現在不會",
@@ -113,6 +115,8 @@ FORWARD_CUES = (
     "not",
     "no",
 )
+# Two negations that cancel out: 「我也不是不想約啦」 "it's not that I don't want to book".
+DOUBLE_NEGATIVES = re.compile(r"不是不(?:想|要|願意)?|not that i (?:dont|do not)(?: want to)?")
 # Cues closing the clause they negate: 「預約就免了」「轉真人先不用」.
 BACKWARD_CUES = (
     "就先不用了",
@@ -178,7 +182,9 @@ CONTRAST = (
 # Cues that are one character before an action (「我不預約」「免轉人工」, 台語 麥/莫; 不 and 免
 # alone negate too much: 不錯, 免費) and an action put off until something happens
 # (「等我發薪水再來預約」).
-ACTION_CUES = re.compile(r"[不免麥莫](?=預約|約診|約|轉|找|幫我|打給)|等[^再,]{1,8}?再來?")
+ACTION_CUES = re.compile(
+    r"[不免麥莫](?=預約|約診|約|轉|找|幫我|打給)|不會(?=預約|取消|改)|等[^再,]{1,8}?再來?"
+)
 QUESTION_PARTICLES = ("嗎", "呢", "嘛", "麼")
 _A_NOT_A = re.compile(r"(.)不\1")
 
@@ -272,6 +278,8 @@ def negated_spans(clauses: Clauses) -> tuple[NegatedSpan, ...]:
     for lo, hi in _clause_bounds(clauses):
         question = _is_question(clauses, lo, hi)
         taken = bytearray(hi - lo)
+        for double in DOUBLE_NEGATIVES.finditer(text, lo, hi):  # 「也不是不想約」 wants to
+            taken[double.start() - lo : double.end() - lo] = b"\x01" * len(double.group())
         for cue in backward:
             if text.endswith(cue, lo, hi) and hi - len(cue) > lo:
                 at = hi - len(cue)
