@@ -679,3 +679,14 @@ def test_two_negations_cancel_out(understanding, text):
 )
 def test_a_cancellation_said_not_to_happen_cancels_nothing(understanding, text):
     assert read(understanding, text).intent != "cancel_request"
+
+
+def test_small_print_is_no_emergency_of_the_eyes(understanding):
+    text = "你們那些卡片字太小了 我眼睛看不清楚 老花很嚴重 可以請你們的護士打電話給我嗎"
+    assert read(understanding, text).intent == "handover"
+    assert read(understanding, "打完外泌體 現在眼睛看不清楚").intent == "urgent"
+
+
+def test_a_friends_swelling_told_as_a_story_is_no_emergency(understanding):
+    text = "她說她朋友打完外泌體 第二天整個臉腫起來 後來過幾天才消 會這樣是正常的嗎"
+    assert read(understanding, text).intent == "ask"

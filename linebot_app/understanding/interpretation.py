@@ -1456,6 +1456,7 @@ AFTER_TREATMENT = re.compile(r"打完|做完|術後|療程後|打了之後|做�
 # 「上次抽血還昏倒」「之前在別家打完整個臉腫」: what happened before, not an emergency now.
 PAST_MARKERS = re.compile(
     r"上次|之前|以前|去年|前年|上個月|上禮拜|上週|上星期|那次|那時|當時|小時候|前幾年|曾經"
+    r"|後來|聽說|朋友說|她朋友|他朋友"
 )
 PRESENT_MARKERS = re.compile(r"現在|目前|還在|一直|越來越|今天|剛剛|剛才|剛|這次|now|today")
 # Asking what to do about it (怎麼辦) is asking for help now, whatever the story's tense.
@@ -1470,6 +1471,8 @@ HYPOTHETICAL = re.compile(r"萬一|如果|假如|要是|會不會|\b(?:if|what i
 HYPERBOLE = re.compile(r"(?:熱|累|笑|氣|忙|餓|煩|冷)到快?$")
 FROM_READING = re.compile(r"看到|看完|看了|讀到|讀完|聽到|聽完")
 DIZZY = re.compile(r"暈|喘不過")
+UNCLEAR_SIGHT = re.compile(r"看不清|看不到|模糊|blurr|cant see")
+SMALL_PRINT = re.compile(r"老花|字太小|字很小|字體|螢幕|\b(?:font|screen|small print)\b")
 LAUGHING = re.compile(r"哈哈|呵呵|笑死|\b(?:lol|haha|xd)\b")
 
 
@@ -1491,6 +1494,8 @@ def _not_meant(key: str, clauses) -> bool:
     if before.endswith("會") and told.endswith(("嗎", "ㄇ")):  # 「打外泌體會一直流血嗎」
         return True
     if DIZZY.search(key) and FROM_READING.search(before):
+        return True
+    if UNCLEAR_SIGHT.search(key) and SMALL_PRINT.search(text):  # 「卡片字太小了 我眼睛看不清楚」
         return True
     return bool(laughing)
 
