@@ -690,3 +690,8 @@ def test_small_print_is_no_emergency_of_the_eyes(understanding):
 def test_a_friends_swelling_told_as_a_story_is_no_emergency(understanding):
     text = "她說她朋友打完外泌體 第二天整個臉腫起來 後來過幾天才消 會這樣是正常的嗎"
     assert read(understanding, text).intent == "ask"
+
+
+def test_questions_asked_before_the_patients_condition_are_still_answered(understanding):
+    seen = read(understanding, "請問有分期嗎？停車方便嗎？然後我是孕婦可以打嗎")
+    assert seen.answered_topics == ("price", "contact")

@@ -452,11 +452,13 @@ class Understanding:
             # 了，可以用在這種傷口嗎」): a keyword of the applications card stays
             # (in a clause that asks: 「…下巴一直冒痘…想問孕婦可以打嗎？」 the acne is the story)
             treated = self._asked_in_a_clause("applications", standing, clauses)
+            before = self._asked_before_the_condition(standing, negations, clauses)
             topics = tuple(
                 t
                 for t in topics
                 if t.topic in NOT_ABOUT_THE_TREATMENT
                 or (t.topic == "applications" and t.source == KEYWORD and treated)
+                or (t.source == KEYWORD and t.topic in before)
             )
             band, beyond = (band, None) if topics else (FALLBACK, OWN_CONDITION)
         elif aftercare := self._aftercare_clauses(clauses):
@@ -581,6 +583,23 @@ class Understanding:
         if hit is None or WITHOUT_CONDITION.search(normalised[max(0, hit.start - 3) : hit.start]):
             return False  # (「現在已經沒有餵奶了」「我沒有糖尿病」)
         return not GROUP_CONDITION.search(hit.word) or bool(FIRST_PERSON.search(normalised))
+
+    def _asked_before_the_condition(self, matches, negations, clauses) -> set[str]:
+        """Topics asked by a keyword in a clause before the patient tells their condition
+        (「有分期嗎？停車方便嗎？然後我是孕婦可以打嗎」): those questions stand on their own."""
+        told = self.personal_conditions.find(clauses.normalised, negations)
+        if not told:
+            return set()
+        whole, asking = _clauses(clauses), set(_asking_or_listing(clauses, matches))
+        first = _clause_at(whole, min(h.start for h in told))
+        return {
+            m.rule.topic
+            for m in matches
+            if m.rule.topic
+            and m.rule.tier != Tier.LAST_RESORT
+            and _clause_at(whole, m.start) in asking
+            and _clause_at(whole, m.start)[1] <= first[0]
+        }
 
     def _aftercare_clauses(self, clauses) -> set[tuple[int, int]]:
         """The asking clauses about what one may do after a treatment (config `aftercare`)."""
