@@ -1438,14 +1438,18 @@ class Understanding:
         return any(_is_asking(normalised[a:b], (a, b), clauses, strongly=True) for a, b in asking)
 
     def _asks_the_rules(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> bool:
-        """「取消預約會收費嗎」「如果遲到會被取消嗎」: a cancel or move word beside a rule word."""
+        """「取消預約會收費嗎」「如果遲到會被取消嗎」: a cancel or move word beside a rule word
+        (a condition word alone, 如果 or 的話, asks no rule)."""
         vocabulary = self.vocabulary
         changes = (
             vocabulary.move.asked(normalised, negations)
             or _moves_to_a_time(normalised, negations)
             or vocabulary.cancel.asked(normalised, negations)
         )
-        return bool(changes) and bool(vocabulary.policy.asked(normalised, negations))
+        return bool(changes) and any(  # (「如果晚上沒位子，下午也可以」 only sets a condition)
+            not hit.negated and hit.word not in CONDITIONALS
+            for hit in vocabulary.policy.find(normalised, negations)
+        )
 
     def _entities(self, text: str, now: dt.datetime) -> Entities:
         digits = sum(c.isdigit() for c in text)
