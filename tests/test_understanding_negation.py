@@ -52,3 +52,9 @@ def test_fullwidth_and_simplified_read_alike():
     assert negated_parts("先不要帮我转专人，我想问安全性") == negated_parts(
         "先不要幫我轉專人，我想問安全性"
     )
+
+
+def test_a_cue_closing_its_own_clause_does_not_reach_into_the_next():
+    spans = find_negations("改期不用 取消也不用 幫我轉給護理師")
+    text = normalise("改期不用 取消也不用 幫我轉給護理師")
+    assert not any("轉給護理師" in text[s.start : s.end] for s in spans)

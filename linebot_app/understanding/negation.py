@@ -129,6 +129,9 @@ BACKWARD_CUES = (
     "算了",  # 「那個預約算了」
     "不用了",
     "不要了",
+    "也不需要",
+    "也不要",
+    "也不用",
     "先不要",
     "先不用",
     "免了",
@@ -346,6 +349,8 @@ def _spans_across_a_soft_break(
             if text.endswith(cue, lo, hi) and _word_at(text, hi - len(cue), cue):
                 if any(s.start == hi for s in spans):
                     break
+                if any(s.start >= lo and s.end + len(s.cue) == hi for s in spans):
+                    break  # 「取消也不用 幫我轉給護理師」: the cue closed its own clause
                 nxt = min((b for b in clauses.breaks if b > hi), default=len(text))
                 end = _scope_end(text, hi, nxt, cue.isascii())
                 if end > hi:
