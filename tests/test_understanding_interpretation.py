@@ -695,3 +695,15 @@ def test_a_friends_swelling_told_as_a_story_is_no_emergency(understanding):
 def test_questions_asked_before_the_patients_condition_are_still_answered(understanding):
     seen = read(understanding, "請問有分期嗎？停車方便嗎？然後我是孕婦可以打嗎")
     assert seen.answered_topics == ("price", "contact")
+
+
+@pytest.mark.parametrize(
+    "text", ["你們電話幾號 週六幾點開 我想週六下午過去", "下週三早上 想來了解外泌體"]
+)
+def test_a_wish_to_come_on_a_day_books(understanding, text):
+    assert read(understanding, text).intent == "book"
+
+
+def test_a_wish_to_come_some_day_beside_the_hours_asks_the_hours(understanding):
+    text = "想找時間去諮詢看看。請問你們晚上開到幾點？附近好停車嗎？"
+    assert read(understanding, text).intent == "ask"

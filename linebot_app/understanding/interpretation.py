@@ -870,8 +870,11 @@ class Understanding:
         if _visit_told_beside_the_hours(hit.start, clauses):
             return False
         start, end = _clause_at(_clauses(clauses), hit.start)
-        return not any(
-            start <= m.start < end and m.rule.topic not in (None, "booking") for m in matches
+        return not any(  # (「想來了解外泌體」: a weak word of what one comes for asks nothing)
+            start <= m.start < end
+            and m.rule.topic not in (None, "booking")
+            and m.rule.tier == Tier.STRONG
+            for m in matches
         )
 
     def _negated_intents(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> set[str]:
@@ -1562,7 +1565,10 @@ def _visit_told_beside_the_hours(at: int, clauses) -> bool:
     asking = _asking_clauses(clauses)
     if not any(HOURS_QUESTION.search(text[a:b]) for a, b in asking):
         return False
-    return _clause_at(_clauses(clauses), at) not in asking
+    start, end = _clause_at(_clauses(clauses), at)
+    if "想" in text[start:at] and DAY_WORDS.search(text[start:end]):
+        return False  # 「週六幾點開 我想週六下午過去」: a wish to come that day, not a fact
+    return (start, end) not in asking
 
 
 # (topic, the topic whose clauses it belongs to): 「外泌體未來還有哪些可能的應用」 asks about uses
