@@ -33,6 +33,9 @@ NOW = dt.datetime(2026, 12, 3, 10, 30, tzinfo=TAIPEI)
         ("tomorrow afternoon", {"date": "2026-12-04", "period": "afternoon"}),
         ("next Thursday 10am", {"date": "2026-12-10", "time": "10:00", "period": "morning"}),
         ("dec 20 at 7pm", {"date": "2026-12-20", "time": "19:00", "period": "evening"}),
+        ("這個週末", {"date": "2026-12-05"}),
+        ("下週末下午", {"date": "2026-12-12", "period": "afternoon"}),
+        ("next weekend", {"date": "2026-12-12"}),
     ],
 )
 def test_times_in_words_resolve_against_the_clinic_clock(text, expected):

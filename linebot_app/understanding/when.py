@@ -10,6 +10,7 @@ punctuation, since 12/20 and 10:30 need their separators). Rules, in the clinic'
 
 - 週X / 禮拜X / 星期X: the next such day from today (today included); 這週X: this week's
   (Monday-first), even if past; 下週X: the X of next week; 下下週X: the week after.
+- 週末 / this weekend: its Saturday (today on a Sunday); 下週末 / next weekend: next week's.
 - 12/20, 12月20日/號: this year, or next year when already past; 20號: this month or next.
 - 早上/上午 morning, 中午/下午 afternoon, 晚上/傍晚/今晚 evening. An hour with 下午 or 晚上
   below 12 is afternoon/evening (晚上七點 → 19:00); an hour from 1 to 8 with no period is
@@ -61,6 +62,7 @@ _WEEK_DAY = re.compile(r"(下下|下|這|本)?(?:個)?\s*(?:週|周|禮拜|星�
 _EN_WEEK_DAY = re.compile(
     r"\b(next|this|on|coming)?\s*(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b(?:\s*(?:next week))?"
 )
+_WEEKEND = re.compile(r"(下|這|本)?(?:個)?\s*(?:週末|周末)|\b(next|this|on the)?\s*weekend\b")
 _YMD = re.compile(r"(?<!\d)(20\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _MD = re.compile(r"(?<![\d/])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/])")
 _CN_MD = re.compile(rf"({_NUMBER})\s*月\s*({_NUMBER})\s*(?:日|號|号)?")
@@ -166,6 +168,12 @@ def _read_date(text: str, today: dt.date) -> dt.date | None:
         if which == "下下":
             return monday + dt.timedelta(days=14 + weekday)
         return today + dt.timedelta(days=(weekday - today.weekday()) % 7)
+    match = _WEEKEND.search(text)
+    if match:  # the weekend is its Saturday (today, when today is Sunday)
+        monday = today - dt.timedelta(days=today.weekday())
+        week = 1 if "下" == match.group(1) or "next" == match.group(2) else 0
+        saturday = monday + dt.timedelta(days=7 * week + 5)
+        return today if week == 0 and today.weekday() == 6 else saturday
     match = _YMD.search(text)
     if match:
         return _safe_date(*(int(g) for g in match.groups()))
