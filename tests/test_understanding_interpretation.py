@@ -707,3 +707,7 @@ def test_a_wish_to_come_on_a_day_books(understanding, text):
 def test_a_wish_to_come_some_day_beside_the_hours_asks_the_hours(understanding):
     text = "想找時間去諮詢看看。請問你們晚上開到幾點？附近好停車嗎？"
     assert read(understanding, text).intent == "ask"
+
+
+def test_results_an_activity_may_spoil_are_part_of_the_aftercare_question(understanding):
+    assert read(understanding, "做完可以跑步流汗ㄇ 會不會影響效果").answered_topics == ()

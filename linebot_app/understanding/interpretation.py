@@ -463,7 +463,10 @@ class Understanding:
             band, beyond = (band, None) if topics else (FALLBACK, OWN_CONDITION)
         elif aftercare := self._aftercare_clauses(clauses):
             # 「打完外泌體可以馬上去做臉部按摩嗎」: a keyword asked in another clause still counts,
-            # and so does what staff taught (an example, or a keyword naming the activity)
+            # and so does what staff taught (an example, or a keyword naming the activity); the
+            # results it may spoil (「…會不會影響效果」) are the aftercare question's
+            spoiled = [(a.start(), a.end()) for a in RESULTS_SPOILED.finditer(normalised)]
+            asked_apart = [m for m in standing if not any(a <= m.start < b for a, b in spoiled)]
             topics = tuple(
                 t
                 for t in topics
@@ -471,7 +474,7 @@ class Understanding:
                 or t.source == EXAMPLE
                 or (
                     t.source == KEYWORD
-                    and self._asked_elsewhere(t.topic, standing, clauses, aftercare)
+                    and self._asked_elsewhere(t.topic, asked_apart, clauses, aftercare)
                 )
             )
             band, beyond = (band, None) if topics else (FALLBACK, AFTERCARE)
@@ -1549,6 +1552,10 @@ def _told_as_past(key: str, clauses) -> bool:
     return any(not PLEA.search(text[a:b]) for a, b in asking)
 
 
+# What an activity after a treatment may do to its results: part of the aftercare question.
+RESULTS_SPOILED = re.compile(
+    r"影響(?:到)?(?:效果|成效)|效果(?:會)?(?:變差|打折|降低|比較差)|讓效果變差"
+)
 # 「長期打會有風險嗎」: the risk of years of it is the safety card's (long-term safety), not the
 # side effects one has after a session.
 LONG_TERM = re.compile(r"長期|打久|打多了|long.?term")
