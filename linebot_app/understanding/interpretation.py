@@ -96,6 +96,7 @@ JOINED_ON = re.compile(r"以及|還有|另外|順便|跟|和|and |also |plus ")
 # 「想問這個外泌體 大人小孩都適合嗎」: a clause of the subject and a lead-in asks nothing yet.
 INTRODUCTION = re.compile(r"外泌體|exosomes?|想問|請問|我想|問一下|這個|那個|這種|關於|about|ask")
 MIN_QUESTION = 2
+LEAD_IN = re.compile(r"(?:我|那|那我)?(?:想|要)?(?:問|請問|問一下|想問)")
 # 「這兩個比起來」: the two treatments the message named.
 THE_TWO = re.compile(r"這兩個|這兩種|這兩者|兩者|兩個|兩種|\bthe two\b|\bboth\b")
 # 「哪個效果好」「which one works better」: weighing the two things just compared.
@@ -1774,10 +1775,13 @@ def _asking_clauses(clauses) -> list[tuple[int, int]]:
     text = clauses.normalised
     strong = [b for b in bounds if _is_asking(text[b[0] : b[1]], b, clauses, strongly=True)]
     # 「想約下週四早上去諮詢，可以嗎？」: a tag question asks what the clause before it said
-    tags = [
+    tags = [  # (「我想問」 leads in to the next clause; it asks nothing of the one before)
         bounds[i - 1]
         for i, b in enumerate(bounds)
-        if i and b in strong and (b[1] - b[0] <= 3 or _is_tag_question(text[b[0] : b[1]]))
+        if i
+        and b in strong
+        and (b[1] - b[0] <= 3 or _is_tag_question(text[b[0] : b[1]]))
+        and not LEAD_IN.fullmatch(text[b[0] : b[1]])
     ]
     strong = sorted(set(strong) | set(tags))
     # 「想了解外泌體的機制 以及未來的研究方向」: a clause joined on (以及, 還有) asks on
