@@ -60,7 +60,7 @@ def _rather(normalised: str, hit) -> bool:
 # 「它跟玻尿酸、肉毒比呢」 "how is it different from hyaluronic acid fillers": it is exosomes.
 IT_IS_COMPARED = re.compile(r"它|\bit\b")
 # 「換到你們這邊」「改來你們這裡做」: coming to this clinic instead of another, not a new time.
-TO_THIS_CLINIC = re.compile(r"你們|妳們|這邊|這裡|貴診所|貴院")
+TO_THIS_CLINIC = re.compile(r"你們|妳們|這邊|這裡|貴診所|貴院|離家|離我家|近一點|附近")
 # 「想說提早保養」「要提早打好幾次嗎」: starting the treatment early, not moving a booking earlier.
 EARLY_TREATMENT = re.compile(r"(?:提早|提前)(?:開始)?(?:打|做|保養|預防|抗老|準備)")
 # Whether exosomes suit a pet or a baby is not the article's (nor the clinic's) question.
