@@ -711,3 +711,10 @@ def test_a_wish_to_come_some_day_beside_the_hours_asks_the_hours(understanding):
 
 def test_results_an_activity_may_spoil_are_part_of_the_aftercare_question(understanding):
     assert read(understanding, "做完可以跑步流汗ㄇ 會不會影響效果").answered_topics == ()
+
+
+def test_a_booking_beside_a_comparison_books_and_a_declined_one_does_not(understanding):
+    text = "我想要約12月15號 下午兩點 好嗎 外泌體跟玻尿酸有什麼不一樣"
+    assert read(understanding, text).intent == "book"
+    declined = read(understanding, "誰說我要預約了 我只是問問外泌體跟皮秒差在哪")
+    assert declined.intent == "ask" and "book" in declined.negated

@@ -761,7 +761,12 @@ class Understanding:
             return topics
         asked = {m.rule.topic for m in keyworded if any(a <= m.start < b for a, b in asking)}
         # 「之前做過PRP，覺得效果還好…外泌體跟PRP到底差在哪？」: the story's 效果 is no question
-        topics = tuple(t for t in topics if t.source != KEYWORD or t.topic in asked)
+        # (a request, 我想要約12月15號, is one wherever it stands)
+        topics = tuple(
+            t
+            for t in topics
+            if t.source != KEYWORD or t.topic in asked or t.topic in I.ACTION_TOPICS.values()
+        )
         if compared in {t.topic for t in topics}:
             return topics
         before = {  # asked before the comparison (a story's words before it ask nothing)
