@@ -1730,7 +1730,7 @@ def _asking_or_listing(clauses, matches: list[KeywordMatch]) -> list[tuple[int, 
 
 
 LISTING_FILLERS = re.compile(
-    r"你們|妳們|請問|還有|另外|那|的|順便問|跟|和|\b(and|your|the|also)\b|\s"
+    r"你們|妳們|請問|還有|另外|那|的|順便問|跟|和|大概|大約|呢|\b(and|your|the|also)\b|\s"
 )
 
 
