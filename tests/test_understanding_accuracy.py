@@ -201,7 +201,7 @@ REQUIRED = {
     CHECK4: 0.89,
     CHECK5: 0.97,
     CHECK6: 0.94,
-    CHECK7: 0.94,
+    CHECK7: 0.95,
     CHECK8: 0.91,
     CHECK9: 0.95,
     CHECK10: 0.95,
