@@ -582,7 +582,8 @@ class Understanding:
     def _own_condition(self, normalised: str, negations: tuple[NegatedSpan, ...]) -> bool:
         """「我懷孕三個月了 還可以打嗎」「I'm breastfeeding」: whether this patient may have it is
         the physician's call (config `personal_conditions`); the fallback offers booking and a
-        person. A condition in general (「孕婦可以打嗎」) is still a question the cards answer."""
+        person. Said or not, the condition is the patient's (「蠶豆症可以打嗎」), except a group of
+        people or an operation (`GROUP_CONDITION`: 「孕婦可以打嗎」 asks in general)."""
         hit = self.personal_conditions.asked(normalised, negations)
         if hit is None or WITHOUT_CONDITION.search(normalised[max(0, hit.start - 3) : hit.start]):
             return False  # (「現在已經沒有餵奶了」「我沒有糖尿病」)
@@ -1278,10 +1279,9 @@ class Understanding:
             cut += [b for b in _clauses(clauses) if not any(b[0] <= at < b[1] for at in starts)]
         kept = _without_spans(normalised, cut)
         best = self.model.predict(kept)[0]
-        thresholds = self.config.thresholds
         if (
             best.label == topic
-            or best.probability < thresholds.override
+            or best.probability < self.config.thresholds.override
             or best.label == OFFTOPIC
             or best.label in UNGUESSED
             or best.label not in self.topics

@@ -171,7 +171,7 @@ def _read_date(text: str, today: dt.date) -> dt.date | None:
     match = _WEEKEND.search(text)
     if match:  # the weekend is its Saturday (today, when today is Sunday)
         monday = today - dt.timedelta(days=today.weekday())
-        week = 1 if "下" == match.group(1) or "next" == match.group(2) else 0
+        week = 1 if match.group(1) == "下" or match.group(2) == "next" else 0
         saturday = monday + dt.timedelta(days=7 * week + 5)
         return today if week == 0 and today.weekday() == 6 else saturday
     match = _YMD.search(text)
